@@ -1,0 +1,164 @@
+//! The database handle: one pool over SQLite or PostgreSQL, chosen by the URL's scheme.
+//!
+//! Every SQL statement in this crate runs unchanged on both backends (`$1` placeholders, `RETURNING`,
+//! `BIGINT` everywhere). What differs is kept here: how a write transaction starts, which migrations
+//! apply, and per-connection settings.
+
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, install_default_drivers};
+use sqlx::error::ErrorKind;
+use sqlx::{AnyPool, Executor, Transaction};
+
+/// How to reach the database and how hard to try.
+#[derive(Debug, Clone)]
+pub struct DbSettings {
+    /// `sqlite://creditdesk.db?mode=rwc` or `postgres://user@host/db`.
+    pub url: String,
+    pub max_connections: u32,
+    /// PostgreSQL only: statements running longer than this are cancelled.
+    pub statement_timeout: Duration,
+    /// Attempts to reach the database at start-up before giving up (a server may still be booting).
+    pub connect_attempts: u32,
+}
+
+impl DbSettings {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            max_connections: 10,
+            statement_timeout: Duration::from_secs(5),
+            connect_attempts: 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("DATABASE_URL must start with sqlite: or postgres:, not {0:?}")]
+    UnsupportedUrl(String),
+    #[error("could not connect to the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("could not apply migrations: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("could not configure the database: {0}")]
+    Configure(#[source] sqlx::Error),
+}
+
+/// A pool plus the knowledge of which backend it talks to.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Db {
+    /// Connects (retrying with back-off), then applies the embedded migrations.
+    pub async fn connect(settings: &DbSettings) -> Result<Self, ConnectError> {
+        install_default_drivers();
+        let backend = backend_of(&settings.url)?;
+        let options: AnyConnectOptions = settings.url.parse().map_err(ConnectError::Connect)?;
+        let statement_timeout = settings.statement_timeout.as_millis();
+        let pool_options = AnyPoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(Duration::from_secs(30))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Postgres {
+                        conn.execute(
+                            format!("SET statement_timeout = {statement_timeout}").as_str(),
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            });
+
+        let mut attempt = 1;
+        let pool = loop {
+            match pool_options.clone().connect_with(options.clone()).await {
+                Ok(pool) => break pool,
+                Err(error) if attempt < settings.connect_attempts => {
+                    tracing::warn!(%error, attempt, "database not reachable yet; retrying");
+                    tokio::time::sleep(Duration::from_millis(250 << attempt.min(5))).await;
+                    attempt += 1;
+                }
+                Err(error) => return Err(ConnectError::Connect(error)),
+            }
+        };
+
+        if backend == Backend::Sqlite {
+            // WAL lets readers proceed while one writer commits; the mode is stored in the file.
+            pool.execute("PRAGMA journal_mode = WAL")
+                .await
+                .map_err(ConnectError::Configure)?;
+        }
+        let db = Self { pool, backend };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("./migrations/sqlite").run(&self.pool).await,
+            Backend::Postgres => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&self.pool)
+                    .await
+            }
+        }
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Starts a transaction that will write.
+    ///
+    /// SQLite: `BEGIN IMMEDIATE` takes the write lock up front, so a transaction that reads before it
+    /// writes cannot fail on upgrade; writers queue on the busy timeout instead. PostgreSQL: READ
+    /// COMMITTED, with conditional updates and a fixed row-lock order doing the work.
+    pub async fn begin_write(&self) -> Result<Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn backend_of(url: &str) -> Result<Backend, ConnectError> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Backend::Postgres)
+    } else {
+        Err(ConnectError::UnsupportedUrl(url.to_owned()))
+    }
+}
+
+/// True when the error is a unique-index violation, on either backend.
+pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.kind() == ErrorKind::UniqueViolation)
+}
+
+/// Milliseconds since the Unix epoch: the one time format stored, the same on both backends.
+pub(crate) fn now_millis() -> i64 {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,69 @@
+//! The Creditdesk ledger: accounts in one tree, whole-number balances, and immutable transfers.
+//!
+//! The only crate that speaks SQL. It knows nothing of HTTP or of the UI: callers hand it validated
+//! values (`Credits`, `Note`, `IdempotencyKey`) and an `Actor`, and get back domain results or typed
+//! errors.
+
+pub mod accounts;
+pub mod db;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+pub mod transfers;
+pub mod values;
+pub mod verify;
+
+pub use accounts::{Account, AccountId, AccountKind, AccountStatus, CreateAccountError};
+pub use db::{Backend, ConnectError, DbSettings};
+pub use transfers::{Actor, HistoryEntry, Transfer, TransferError, TransferKind, TransferRequest};
+pub use values::{
+    AccountName, AccountNameError, Credits, CreditsError, IdempotencyKey, IdempotencyKeyError,
+    MAX_CREDITS_PER_TRANSFER, MAX_NAME_CHARS, MAX_NOTE_CHARS, Note, NoteError,
+};
+pub use verify::{Drift, VerifyReport};
+
+use db::Db;
+
+/// A failure of the store itself, not of the request: nothing was changed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("stored data is not valid: {0}")]
+    Corrupt(String),
+}
+
+/// The one handle to the ledger; cheap to clone (it shares the pool).
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    db: Db,
+    platform_id: AccountId,
+}
+
+impl Ledger {
+    /// Connects, applies migrations, and finds the platform account.
+    pub async fn connect(settings: &DbSettings) -> Result<Self, ConnectError> {
+        let db = Db::connect(settings).await?;
+        let platform_id: i64 =
+            sqlx::query_scalar("SELECT id FROM accounts WHERE kind = 'platform'")
+                .fetch_one(db.pool())
+                .await
+                .map_err(ConnectError::Configure)?;
+        Ok(Self {
+            db,
+            platform_id: AccountId(platform_id),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
+    }
+
+    pub fn platform_id(&self) -> AccountId {
+        self.platform_id
+    }
+
+    /// Waits for in-flight queries and closes every connection.
+    pub async fn close(&self) {
+        self.db.close().await;
+    }
+}

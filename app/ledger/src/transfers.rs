@@ -1,0 +1,512 @@
+//! Transfers: the only way credits move, each one an immutable ledger entry.
+//!
+//! Guarantees, for every operation here:
+//! - one database transaction moves both balances and records the entry, or nothing happens;
+//! - balances change by conditional `UPDATE`s (`balance >= amount`), never by read-then-write, so
+//!   concurrent transfers cannot overdraw an account;
+//! - the two account rows are written in ascending id order, so concurrent transfers in opposite
+//!   directions cannot deadlock on PostgreSQL;
+//! - the unique index on (acting account, idempotency key) decides retries: the same key again returns
+//!   the first transfer and moves nothing.
+//!
+//! Errors, in the order they are checked: `SubAccountNotFound` / `NotADirectReseller` (who), then
+//! `KeyReused` (a key reused for a different transfer), then `NotEnoughCredits` / `SubAccountShort`
+//! (the sender's balance) and `Suspended` (the receiver), whichever row comes first in id order.
+
+use std::fmt;
+use std::str::FromStr;
+
+use sqlx::AnyConnection;
+
+use crate::accounts::{AccountId, AccountKind, find_account};
+use crate::db::{is_unique_violation, now_millis};
+use crate::values::{Credits, IdempotencyKey, Note};
+use crate::{Ledger, StoreError};
+
+/// The columns that make a [`TransferRow`], with a table prefix.
+macro_rules! transfer_columns {
+    ($p:literal) => {
+        concat!(
+            $p,
+            "id, ",
+            $p,
+            "kind, ",
+            $p,
+            "from_account_id, ",
+            $p,
+            "to_account_id, ",
+            $p,
+            "amount, ",
+            $p,
+            "note, ",
+            $p,
+            "actor_account_id, ",
+            $p,
+            "actor, ",
+            $p,
+            "from_balance_after, ",
+            $p,
+            "to_balance_after, ",
+            $p,
+            "created_at"
+        )
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferKind {
+    /// Parent to direct child.
+    Grant,
+    /// Direct child back to parent.
+    Revoke,
+    /// Platform to a direct reseller: new credits enter circulation.
+    TopUp,
+}
+
+impl TransferKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Grant => "grant",
+            Self::Revoke => "revoke",
+            Self::TopUp => "top_up",
+        }
+    }
+}
+
+impl FromStr for TransferKind {
+    type Err = StoreError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "grant" => Ok(Self::Grant),
+            "revoke" => Ok(Self::Revoke),
+            "top_up" => Ok(Self::TopUp),
+            other => Err(StoreError::Corrupt(format!(
+                "unknown transfer kind {other:?}"
+            ))),
+        }
+    }
+}
+
+/// Who asks for a movement: the account acting, and the user (or operator) recorded in the ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub account: AccountId,
+    pub name: String,
+}
+
+/// A grant or revoke between the actor's account and one of its direct sub-accounts.
+#[derive(Debug, Clone)]
+pub struct TransferRequest {
+    pub sub_account: AccountId,
+    pub credits: Credits,
+    pub note: Note,
+    pub key: IdempotencyKey,
+}
+
+/// One ledger entry, as recorded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transfer {
+    pub id: i64,
+    pub kind: TransferKind,
+    pub from: AccountId,
+    pub to: AccountId,
+    pub amount: i64,
+    pub note: String,
+    pub actor_account: AccountId,
+    pub actor: String,
+    pub from_balance_after: i64,
+    pub to_balance_after: i64,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
+}
+
+/// A ledger entry seen from one account, with the names of both sides.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub transfer: Transfer,
+    pub from_name: String,
+    pub to_name: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TransferError {
+    /// The target is missing or not a direct sub-account of the actor (deliberately the same error).
+    #[error("no such sub-account")]
+    SubAccountNotFound,
+    #[error("top-ups go to direct resellers only")]
+    NotADirectReseller,
+    #[error("the idempotency key was already used for a different transfer")]
+    KeyReused,
+    #[error("the sender has {available} credits, {requested} requested")]
+    NotEnoughCredits { available: i64, requested: i64 },
+    #[error("sub-account {name} has {available} credits, {requested} to revoke")]
+    SubAccountShort {
+        name: String,
+        available: i64,
+        requested: i64,
+    },
+    #[error("{name} is suspended and cannot receive credits")]
+    Suspended { name: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for TransferError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Store(error.into())
+    }
+}
+
+/// A movement fully resolved: who pays, who receives, and on whose behalf.
+struct Movement<'a> {
+    kind: TransferKind,
+    from: AccountId,
+    to: AccountId,
+    credits: Credits,
+    note: &'a Note,
+    actor: &'a Actor,
+    key: &'a IdempotencyKey,
+}
+
+impl Movement<'_> {
+    /// The first transfer made with this key, if it is this same movement.
+    fn replay(&self, first: Transfer) -> Result<Transfer, TransferError> {
+        let same = first.kind == self.kind
+            && first.from == self.from
+            && first.to == self.to
+            && first.amount == self.credits.get()
+            && first.note == self.note.as_str();
+        if same {
+            Ok(first)
+        } else {
+            Err(TransferError::KeyReused)
+        }
+    }
+}
+
+impl fmt::Display for Movement<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (kind, credits, from, to) = (self.kind.as_str(), self.credits, self.from, self.to);
+        write!(f, "{kind} of {credits} from {from} to {to}")
+    }
+}
+
+impl Ledger {
+    /// Moves credits from the actor's account to one of its direct sub-accounts.
+    ///
+    /// Errors: `SubAccountNotFound`, `KeyReused`, `NotEnoughCredits` (the actor's balance),
+    /// `Suspended` (the sub-account), `Store`.
+    pub async fn grant(
+        &self,
+        actor: &Actor,
+        request: &TransferRequest,
+    ) -> Result<Transfer, TransferError> {
+        self.apply(Movement {
+            kind: TransferKind::Grant,
+            from: actor.account,
+            to: request.sub_account,
+            credits: request.credits,
+            note: &request.note,
+            actor,
+            key: &request.key,
+        })
+        .await
+    }
+
+    /// Moves credits from one of the actor's direct sub-accounts back to the actor's account.
+    /// Works on a suspended sub-account.
+    ///
+    /// Errors: `SubAccountNotFound`, `KeyReused`, `SubAccountShort` (the sub-account's balance),
+    /// `Suspended` (the actor's own account), `Store`.
+    pub async fn revoke(
+        &self,
+        actor: &Actor,
+        request: &TransferRequest,
+    ) -> Result<Transfer, TransferError> {
+        self.apply(Movement {
+            kind: TransferKind::Revoke,
+            from: request.sub_account,
+            to: actor.account,
+            credits: request.credits,
+            note: &request.note,
+            actor,
+            key: &request.key,
+        })
+        .await
+    }
+
+    /// Issues new credits from the platform to a direct reseller; `operator` is recorded as the actor.
+    ///
+    /// Errors: `NotADirectReseller`, `KeyReused`, `Suspended`, `Store`.
+    pub async fn top_up(
+        &self,
+        operator: &str,
+        direct_reseller: AccountId,
+        credits: Credits,
+        note: &Note,
+        key: &IdempotencyKey,
+    ) -> Result<Transfer, TransferError> {
+        let actor = Actor {
+            account: self.platform_id,
+            name: operator.to_owned(),
+        };
+        self.apply(Movement {
+            kind: TransferKind::TopUp,
+            from: self.platform_id,
+            to: direct_reseller,
+            credits,
+            note,
+            actor: &actor,
+            key,
+        })
+        .await
+    }
+
+    /// The ledger entries touching `of`, newest first: at most `limit`, all older than `before` when set.
+    pub async fn history(
+        &self,
+        of: AccountId,
+        before: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        let rows: Vec<HistoryRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            transfer_columns!("t."),
+            ", f.name AS from_name, r.name AS to_name",
+            " FROM transfers t",
+            " JOIN accounts f ON f.id = t.from_account_id",
+            " JOIN accounts r ON r.id = t.to_account_id",
+            " WHERE (t.from_account_id = $1 OR t.to_account_id = $1) AND t.id < $2",
+            " ORDER BY t.id DESC LIMIT $3"
+        ))
+        .bind(of.0)
+        .bind(before.unwrap_or(i64::MAX))
+        .bind(limit)
+        .fetch_all(self.db.pool())
+        .await?;
+        rows.into_iter().map(HistoryEntry::try_from).collect()
+    }
+
+    #[tracing::instrument(name = "transfer", skip_all, fields(movement = %movement, actor = %movement.actor.name))]
+    async fn apply(&self, movement: Movement<'_>) -> Result<Transfer, TransferError> {
+        let mut tx = self.db.begin_write().await?;
+        if let Some(first) = find_by_key(&mut tx, movement.actor.account, movement.key).await? {
+            return movement.replay(first);
+        }
+        check_parties(&mut tx, &movement).await?;
+        let (from_balance_after, to_balance_after) = move_balances(&mut tx, &movement).await?;
+        match record(&mut tx, &movement, from_balance_after, to_balance_after).await {
+            Ok(row) => {
+                let transfer = Transfer::try_from(row)?;
+                tx.commit().await?;
+                tracing::info!(id = transfer.id, "transfer recorded");
+                Ok(transfer)
+            }
+            // A concurrent request with the same key committed first (PostgreSQL; SQLite serialises
+            // writers): undo ours and answer with theirs.
+            Err(error) if is_unique_violation(&error) => {
+                tx.rollback().await?;
+                let mut conn = self.db.pool().acquire().await?;
+                let first = find_by_key(&mut conn, movement.actor.account, movement.key)
+                    .await?
+                    .ok_or_else(|| StoreError::Corrupt("idempotency key vanished".into()))?;
+                movement.replay(first)
+            }
+            Err(error) => Err(error.into()),
+        }
+    }
+}
+
+/// Checks who may move what. Parents and kinds never change, so reading them needs no lock.
+async fn check_parties(
+    conn: &mut AnyConnection,
+    movement: &Movement<'_>,
+) -> Result<(), TransferError> {
+    let (sub_account, parent) = match movement.kind {
+        TransferKind::Grant => (movement.to, movement.from),
+        TransferKind::Revoke => (movement.from, movement.to),
+        TransferKind::TopUp => {
+            return match find_account(&mut *conn, movement.to).await? {
+                Some(account) if account.kind == AccountKind::DirectReseller => Ok(()),
+                _ => Err(TransferError::NotADirectReseller),
+            };
+        }
+    };
+    match find_account(&mut *conn, sub_account).await? {
+        Some(account) if account.parent_id == Some(parent) => Ok(()),
+        _ => Err(TransferError::SubAccountNotFound),
+    }
+}
+
+/// Debits the sender (never below zero, except the platform) and credits the receiver (only if
+/// active), in ascending id order. Returns (sender's, receiver's) balance after.
+async fn move_balances(
+    conn: &mut AnyConnection,
+    movement: &Movement<'_>,
+) -> Result<(i64, i64), TransferError> {
+    if movement.from < movement.to {
+        let from_after = debit(conn, movement).await?;
+        let to_after = credit(conn, movement).await?;
+        Ok((from_after, to_after))
+    } else {
+        let to_after = credit(conn, movement).await?;
+        let from_after = debit(conn, movement).await?;
+        Ok((from_after, to_after))
+    }
+}
+
+async fn debit(conn: &mut AnyConnection, movement: &Movement<'_>) -> Result<i64, TransferError> {
+    let amount = movement.credits.get();
+    let balance: Option<i64> = sqlx::query_scalar(
+        "UPDATE accounts SET balance = balance - $1 \
+         WHERE id = $2 AND (balance >= $1 OR kind = 'platform') RETURNING balance",
+    )
+    .bind(amount)
+    .bind(movement.from.0)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(balance) = balance {
+        return Ok(balance);
+    }
+    let (name, available) = name_and_balance(conn, movement.from).await?;
+    Err(match movement.kind {
+        TransferKind::Revoke => TransferError::SubAccountShort {
+            name,
+            available,
+            requested: amount,
+        },
+        TransferKind::Grant | TransferKind::TopUp => TransferError::NotEnoughCredits {
+            available,
+            requested: amount,
+        },
+    })
+}
+
+async fn credit(conn: &mut AnyConnection, movement: &Movement<'_>) -> Result<i64, TransferError> {
+    let balance: Option<i64> = sqlx::query_scalar(
+        "UPDATE accounts SET balance = balance + $1 WHERE id = $2 AND status = 'active' RETURNING balance",
+    )
+    .bind(movement.credits.get())
+    .bind(movement.to.0)
+    .fetch_optional(&mut *conn)
+    .await?;
+    match balance {
+        Some(balance) => Ok(balance),
+        None => {
+            let (name, _) = name_and_balance(conn, movement.to).await?;
+            Err(TransferError::Suspended { name })
+        }
+    }
+}
+
+async fn name_and_balance(
+    conn: &mut AnyConnection,
+    id: AccountId,
+) -> Result<(String, i64), TransferError> {
+    Ok(
+        sqlx::query_as("SELECT name, balance FROM accounts WHERE id = $1")
+            .bind(id.0)
+            .fetch_one(conn)
+            .await?,
+    )
+}
+
+async fn record(
+    conn: &mut AnyConnection,
+    movement: &Movement<'_>,
+    from_balance_after: i64,
+    to_balance_after: i64,
+) -> Result<TransferRow, sqlx::Error> {
+    sqlx::query_as(concat!(
+        "INSERT INTO transfers (kind, from_account_id, to_account_id, amount, note, actor_account_id,",
+        " actor, idempotency_key, from_balance_after, to_balance_after, created_at)",
+        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ",
+        transfer_columns!("")
+    ))
+    .bind(movement.kind.as_str())
+    .bind(movement.from.0)
+    .bind(movement.to.0)
+    .bind(movement.credits.get())
+    .bind(movement.note.as_str())
+    .bind(movement.actor.account.0)
+    .bind(&movement.actor.name)
+    .bind(movement.key.as_str())
+    .bind(from_balance_after)
+    .bind(to_balance_after)
+    .bind(now_millis())
+    .fetch_one(conn)
+    .await
+}
+
+async fn find_by_key(
+    conn: &mut AnyConnection,
+    actor_account: AccountId,
+    key: &IdempotencyKey,
+) -> Result<Option<Transfer>, StoreError> {
+    let row: Option<TransferRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        transfer_columns!(""),
+        " FROM transfers WHERE actor_account_id = $1 AND idempotency_key = $2"
+    ))
+    .bind(actor_account.0)
+    .bind(key.as_str())
+    .fetch_optional(conn)
+    .await?;
+    row.map(Transfer::try_from).transpose()
+}
+
+#[derive(sqlx::FromRow)]
+struct TransferRow {
+    id: i64,
+    kind: String,
+    from_account_id: i64,
+    to_account_id: i64,
+    amount: i64,
+    note: String,
+    actor_account_id: i64,
+    actor: String,
+    from_balance_after: i64,
+    to_balance_after: i64,
+    created_at: i64,
+}
+
+impl TryFrom<TransferRow> for Transfer {
+    type Error = StoreError;
+
+    fn try_from(row: TransferRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            id: row.id,
+            kind: row.kind.parse()?,
+            from: AccountId(row.from_account_id),
+            to: AccountId(row.to_account_id),
+            amount: row.amount,
+            note: row.note,
+            actor_account: AccountId(row.actor_account_id),
+            actor: row.actor,
+            from_balance_after: row.from_balance_after,
+            to_balance_after: row.to_balance_after,
+            created_at: row.created_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct HistoryRow {
+    #[sqlx(flatten)]
+    transfer: TransferRow,
+    from_name: String,
+    to_name: String,
+}
+
+impl TryFrom<HistoryRow> for HistoryEntry {
+    type Error = StoreError;
+
+    fn try_from(row: HistoryRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            transfer: row.transfer.try_into()?,
+            from_name: row.from_name,
+            to_name: row.to_name,
+        })
+    }
+}

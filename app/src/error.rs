@@ -1,0 +1,117 @@
+//! `AppError`: everything that can go wrong, in the reseller's words. The same enum travels from the
+//! server functions to the browser as JSON, so the UI matches on variants rather than on strings.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Credits, Grouped};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Enter a whole number of credits, e.g. 30 or -5")]
+    InvalidCredits,
+    #[error("Enter a number of credits other than 0, e.g. 30 to give or -5 to take back")]
+    ZeroCredits,
+    #[error("One transfer can move at most {}", Credits(*max))]
+    TooManyCredits { max: i64 },
+    #[error("Add a note so you can track this transfer")]
+    NoteRequired,
+    #[error("Keep the note to {} characters or fewer", Grouped(*max as i64))]
+    NoteTooLong { max: usize },
+    #[error("You have {}; you cannot give {}", Credits(*available), Grouped(*requested))]
+    NotEnoughCredits { available: i64, requested: i64 },
+    #[error("{name} has {}; you cannot revoke {}", Credits(*available), Grouped(*requested))]
+    SubAccountShort {
+        name: String,
+        available: i64,
+        requested: i64,
+    },
+    #[error("{name} is suspended; reactivate it before giving it credits")]
+    Suspended { name: String },
+    #[error("That account is not one of your sub-accounts")]
+    SubAccountNotFound,
+    #[error("This pop-up already saved a different transfer; close it and start again")]
+    RequestReused,
+    #[error("The request was not understood; reload the page and try again")]
+    BadRequest,
+    #[error("Could not reach Creditdesk; check your connection and try again")]
+    Unreachable,
+    #[error("Something went wrong on our side and nothing was changed; please try again")]
+    Internal,
+}
+
+impl AppError {
+    /// The HTTP status a server function answers with when it fails this way.
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::InvalidCredits
+            | Self::ZeroCredits
+            | Self::TooManyCredits { .. }
+            | Self::NoteRequired
+            | Self::NoteTooLong { .. } => 422,
+            Self::NotEnoughCredits { .. }
+            | Self::SubAccountShort { .. }
+            | Self::Suspended { .. }
+            | Self::RequestReused => 409,
+            Self::SubAccountNotFound => 404,
+            Self::BadRequest => 400,
+            Self::Unreachable => 503,
+            Self::Internal => 500,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
+        match error {
+            ServerFnErrorErr::Request(_) => Self::Unreachable,
+            // Deserialization: the server could not read the arguments, or the browser could not read
+            // the answer (a page older than the server); reloading fixes both.
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_) => Self::BadRequest,
+            ServerFnErrorErr::Registration(_)
+            | ServerFnErrorErr::UnsupportedRequestMethod(_)
+            | ServerFnErrorErr::ServerError(_)
+            | ServerFnErrorErr::MiddlewareError(_)
+            | ServerFnErrorErr::Serialization(_)
+            | ServerFnErrorErr::Response(_) => Self::Internal,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_messages_name_the_numbers() {
+        let short = AppError::SubAccountShort {
+            name: "Acme".into(),
+            available: 5,
+            requested: 8,
+        };
+        assert_eq!(short.to_string(), "Acme has 5 credits; you cannot revoke 8");
+        let broke = AppError::NotEnoughCredits {
+            available: 10,
+            requested: 30,
+        };
+        assert_eq!(broke.to_string(), "You have 10 credits; you cannot give 30");
+        let limit = AppError::TooManyCredits { max: 1_000_000_000 };
+        assert_eq!(
+            limit.to_string(),
+            "One transfer can move at most 1,000,000,000 credits"
+        );
+    }
+
+    #[test]
+    fn errors_survive_the_wire() {
+        let error = AppError::Suspended {
+            name: "Acme".into(),
+        };
+        assert_eq!(AppError::de(error.ser()), error);
+    }
+}

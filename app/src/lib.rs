@@ -1,0 +1,63 @@
+//! Creditdesk's web app: the pages, their components, the wire types and the server functions.
+#![recursion_limit = "256"]
+
+pub mod components;
+pub mod error;
+pub mod model;
+pub mod pages;
+pub mod server_fns;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::path;
+
+use crate::components::layout::Layout;
+use crate::pages::manage_customers::ManageCustomers;
+use crate::pages::not_found::NotFound;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser, after hydration: tests wait for this marker before clicking.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/creditdesk.css" />
+        <Title formatter=|page: String| format!("{page} · Creditdesk") />
+        <Router>
+            <Routes fallback=NotFound>
+                <ParentRoute path=path!("") view=Layout>
+                    <Route path=path!("") view=|| view! { <Redirect path="/reseller/customers" /> } />
+                    <Route path=path!("reseller/customers") view=ManageCustomers />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,4 @@
+//! One module per route.
+
+pub mod manage_customers;
+pub mod not_found;

@@ -1,0 +1,122 @@
+// A fresh Creditdesk per test: its own database loaded with the demo data, its own server on a free
+// port, and `server verify` after the test to prove the ledger still balances.
+import { test as base, expect, type Page, type Locator } from '@playwright/test';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const repo = resolve(__dirname, '../..');
+const serverBin = process.env.CREDITDESK_BIN ?? join(repo, 'target/debug/server');
+const siteRoot = process.env.CREDITDESK_SITE_ROOT ?? join(repo, 'target/site');
+
+type Creditdesk = { baseURL: string; databaseURL: string; verify: () => string };
+
+async function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const probe = createServer();
+    probe.once('error', fail);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      probe.close(() => (typeof address === 'object' && address ? done(address.port) : fail(new Error('no port'))));
+    });
+  });
+}
+
+/** A fresh database: a SQLite file, or a new database on the PostgreSQL server in TEST_DATABASE_URL. */
+function freshDatabase(): { url: string; drop: () => void } {
+  const server = process.env.TEST_DATABASE_URL ?? '';
+  if (server.startsWith('postgres')) {
+    const name = `creditdesk_e2e_${randomUUID().replaceAll('-', '')}`;
+    execFileSync('psql', [server, '-qc', `CREATE DATABASE ${name}`]);
+    const url = new URL(server);
+    url.pathname = `/${name}`;
+    return {
+      url: url.toString(),
+      drop: () => execFileSync('psql', [server, '-qc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`]),
+    };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'creditdesk-e2e-'));
+  return { url: `sqlite://${join(dir, 'e2e.db')}?mode=rwc`, drop: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+async function waitUntilServing(baseURL: string, child: ChildProcess, log: () => string) {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${log()}`);
+    try {
+      if ((await fetch(`${baseURL}/pkg/creditdesk.css`)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`server did not start:\n${log()}`);
+}
+
+export const test = base.extend<{ creditdesk: Creditdesk }>({
+  creditdesk: async ({}, use) => {
+    const database = freshDatabase();
+    const env = { ...process.env, DATABASE_URL: database.url, RUST_LOG: 'warn' };
+    execFileSync(serverBin, ['demo'], { env });
+    const port = await freePort();
+    const baseURL = `http://127.0.0.1:${port}`;
+    let output = '';
+    const child = spawn(serverBin, ['serve', '--addr', `127.0.0.1:${port}`, '--site-root', siteRoot], { env });
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    try {
+      await waitUntilServing(baseURL, child, () => output);
+      const verify = () => execFileSync(serverBin, ['verify'], { env }).toString();
+      await use({ baseURL, databaseURL: database.url, verify });
+      // Whatever the test did, the balances must still equal the ledger.
+      expect(verify()).toContain('OK: every balance equals the ledger');
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+      database.drop();
+    }
+  },
+});
+
+export { expect };
+
+/** Opens a page and waits until the app has hydrated: a click before that would be lost. */
+export async function openPage(page: Page, creditdesk: Creditdesk, path: string) {
+  await page.goto(`${creditdesk.baseURL}${path}`);
+  await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+}
+
+export function row(page: Page, name: string): Locator {
+  return page.getByTestId('account-row').filter({ has: page.getByRole('rowheader', { name, exact: true }) });
+}
+
+export function balanceOf(page: Page, name: string): Locator {
+  return row(page, name).getByTestId('balance');
+}
+
+export function ownBalance(page: Page): Locator {
+  return page.getByTestId('own-balance');
+}
+
+/** Opens the credit pop-up of a row; returns the dialog. */
+export async function openCredits(page: Page, name: string): Promise<Locator> {
+  await page.getByRole('button', { name: `Add or remove credits for ${name}`, exact: true }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog).toBeVisible();
+  return dialog;
+}
+
+export async function fillCredits(dialog: Locator, credits: string, note: string) {
+  await dialog.getByLabel('Credits').fill(credits);
+  await dialog.getByLabel('Note').fill(note);
+}
+
+/** Gives (or, with a minus sign, revokes) credits through the pop-up and waits for it to close. */
+export async function transfer(page: Page, name: string, credits: string, note: string) {
+  const dialog = await openCredits(page, name);
+  await fillCredits(dialog, credits, note);
+  await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(dialog).toBeHidden();
+}

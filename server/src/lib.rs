@@ -1,0 +1,7 @@
+//! The Creditdesk server: configuration, the HTTP router and the operator commands.
+
+pub mod config;
+pub mod demo;
+pub mod telemetry;
+pub mod verify;
+pub mod web;

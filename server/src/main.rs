@@ -1,0 +1,57 @@
+use std::process::ExitCode;
+
+use app::state::AppState;
+use clap::Parser;
+use ledger::Ledger;
+use server::config::{Cli, Command};
+use server::{demo, telemetry, verify, web};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    telemetry::init();
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let ledger = Ledger::connect(&cli.database.settings()).await?;
+    let code = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let listener = tokio::net::TcpListener::bind(cli.site.addr).await?;
+            tracing::info!(addr = %listener.local_addr()?, backend = ?ledger.backend(), "serving Creditdesk");
+            let state = AppState {
+                leptos_options: cli.site.leptos_options(),
+                ledger: ledger.clone(),
+            };
+            web::serve(listener, state).await?;
+            ExitCode::SUCCESS
+        }
+        Command::Demo { if_empty } => match demo::load(&ledger).await {
+            Err(demo::DemoError::NotEmpty) if if_empty => {
+                println!("The database already has accounts; leaving them as they are.");
+                ExitCode::SUCCESS
+            }
+            loaded => {
+                loaded?;
+                ExitCode::SUCCESS
+            }
+        },
+        Command::Verify => {
+            let report = ledger.verify().await?;
+            verify::print(&report);
+            if report.is_clean() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    };
+    ledger.close().await;
+    Ok(code)
+}
