@@ -31,6 +31,30 @@ pub enum AppError {
     Suspended { name: String },
     #[error("That account is not one of your sub-accounts")]
     SubAccountNotFound,
+    #[error("Only resellers have sub-accounts")]
+    NotAReseller,
+    #[error("Enter a name")]
+    NameRequired,
+    #[error("Keep the name to {max} characters or fewer")]
+    NameTooLong { max: usize },
+    #[error("A login is 3 to 40 letters, digits, dots, dashes or underscores")]
+    InvalidLogin,
+    #[error("That login is taken; choose another")]
+    LoginTaken,
+    #[error("Use a password of at least {min} characters")]
+    PasswordTooShort { min: usize },
+    #[error("Keep the password to {max} characters or fewer")]
+    PasswordTooLong { max: usize },
+    #[error("Wrong login or password")]
+    WrongCredentials,
+    #[error("Too many failed sign-ins; try again in {} minute{}", minutes, if *minutes == 1 { "" } else { "s" })]
+    TooManyAttempts { minutes: u64 },
+    #[error("This account is suspended; ask your reseller to reactivate it")]
+    AccountSuspended,
+    #[error("Your session has ended; please sign in again")]
+    Unauthenticated,
+    #[error("This request did not come from a Creditdesk page and was refused")]
+    CrossSite,
     #[error("This pop-up already saved a different transfer; close it and start again")]
     RequestReused,
     #[error("The request was not understood; reload the page and try again")]
@@ -49,12 +73,21 @@ impl AppError {
             | Self::ZeroCredits
             | Self::TooManyCredits { .. }
             | Self::NoteRequired
-            | Self::NoteTooLong { .. } => 422,
+            | Self::NoteTooLong { .. }
+            | Self::NameRequired
+            | Self::NameTooLong { .. }
+            | Self::InvalidLogin
+            | Self::PasswordTooShort { .. }
+            | Self::PasswordTooLong { .. } => 422,
             Self::NotEnoughCredits { .. }
             | Self::SubAccountShort { .. }
             | Self::Suspended { .. }
-            | Self::RequestReused => 409,
+            | Self::RequestReused
+            | Self::LoginTaken => 409,
             Self::SubAccountNotFound => 404,
+            Self::Unauthenticated | Self::WrongCredentials => 401,
+            Self::NotAReseller | Self::AccountSuspended | Self::CrossSite => 403,
+            Self::TooManyAttempts { .. } => 429,
             Self::BadRequest => 400,
             Self::Unreachable => 503,
             Self::Internal => 500,
@@ -100,6 +133,11 @@ mod tests {
             requested: 30,
         };
         assert_eq!(broke.to_string(), "You have 10 credits; you cannot give 30");
+        let throttled = AppError::TooManyAttempts { minutes: 1 };
+        assert_eq!(
+            throttled.to_string(),
+            "Too many failed sign-ins; try again in 1 minute"
+        );
         let limit = AppError::TooManyCredits { max: 1_000_000_000 };
         assert_eq!(
             limit.to_string(),

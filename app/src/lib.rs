@@ -7,16 +7,21 @@ pub mod model;
 pub mod pages;
 pub mod server_fns;
 #[cfg(feature = "ssr")]
+pub mod session;
+#[cfg(feature = "ssr")]
 pub mod state;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
-use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use crate::components::layout::Layout;
+use crate::pages::account_home::AccountHome;
+use crate::pages::home::Home;
 use crate::pages::manage_customers::ManageCustomers;
 use crate::pages::not_found::NotFound;
+use crate::pages::sign_in::SignIn;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -53,9 +58,11 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| format!("{page} · Creditdesk") />
         <Router>
             <Routes fallback=NotFound>
+                <Route path=path!("sign-in") view=SignIn />
                 <ParentRoute path=path!("") view=Layout>
-                    <Route path=path!("") view=|| view! { <Redirect path="/reseller/customers" /> } />
+                    <Route path=path!("") view=Home />
                     <Route path=path!("reseller/customers") view=ManageCustomers />
+                    <Route path=path!("account") view=AccountHome />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -40,6 +40,20 @@ impl AccountState {
     }
 }
 
+impl AccountType {
+    /// Where someone signed in to an account of this kind starts.
+    pub fn landing_path(self) -> &'static str {
+        match self {
+            Self::Customer => "/account",
+            Self::Platform | Self::DirectReseller | Self::Reseller => "/reseller/customers",
+        }
+    }
+
+    pub fn has_sub_accounts(self) -> bool {
+        !matches!(self, Self::Customer)
+    }
+}
+
 /// An account as a reseller sees it: its own, or one of its sub-accounts.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AccountSummary {
@@ -48,6 +62,17 @@ pub struct AccountSummary {
     pub kind: AccountType,
     pub balance: i64,
     pub state: AccountState,
+    /// For a sub-account, the login of its user; for one's own account, the signed-in login.
+    pub login: Option<String>,
+}
+
+/// The "Add reseller" / "Add customer" form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewSubAccount {
+    pub kind: AccountType,
+    pub name: String,
+    pub login: String,
+    pub password: String,
 }
 
 /// What the credit pop-up sends. `credits` is the text as typed ("30", "-5"): the server parses it with
@@ -110,6 +135,9 @@ pub fn check_note(note: &str) -> Result<(), AppError> {
         Ok(())
     }
 }
+
+/// Ledger entries per page of history.
+pub const HISTORY_PAGE: usize = 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TransferType {

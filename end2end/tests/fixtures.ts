@@ -82,10 +82,28 @@ export const test = base.extend<{ creditdesk: Creditdesk }>({
 
 export { expect };
 
-/** Opens a page and waits until the app has hydrated: a click before that would be lost. */
-export async function openPage(page: Page, creditdesk: Creditdesk, path: string) {
-  await page.goto(`${creditdesk.baseURL}${path}`);
+export const DEMO_PASSWORD = 'creditdesk-demo';
+
+/** Waits until the app has hydrated: a click before that would be lost. */
+export async function hydrated(page: Page) {
   await expect(page.locator('body')).toHaveAttribute('data-hydrated', 'true');
+}
+
+/** Signs in through the sign-in page and waits for the landing page to hydrate. */
+export async function signIn(page: Page, creditdesk: Creditdesk, login: string, password = DEMO_PASSWORD) {
+  await page.goto(`${creditdesk.baseURL}/sign-in`);
+  await hydrated(page);
+  await page.getByLabel('Login').fill(login);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).not.toHaveURL(/sign-in/);
+  await hydrated(page);
+}
+
+export async function signOut(page: Page) {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/sign-in$/);
+  await hydrated(page);
 }
 
 export function row(page: Page, name: string): Locator {

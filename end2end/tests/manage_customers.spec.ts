@@ -1,8 +1,9 @@
-import { test, expect, openPage, balanceOf, ownBalance, openCredits, fillCredits, transfer, row } from './fixtures';
+import { test, expect, signIn, balanceOf, ownBalance, openCredits, fillCredits, transfer, row } from './fixtures';
 
 test.describe('Manage Customers', () => {
   test.beforeEach(async ({ page, creditdesk }) => {
-    await openPage(page, creditdesk, '/reseller/customers');
+    await signIn(page, creditdesk, 'direct');
+    await expect(page).toHaveURL(/\/reseller\/customers$/);
   });
 
   test('the worked example: 100 credits, 30 to each of three sub-accounts, 10 left', async ({ page }) => {
@@ -72,7 +73,7 @@ test.describe('Manage Customers', () => {
       await expect(ownBalance(page)).toHaveText('100');
       await page.reload();
       await expect(ownBalance(page)).toHaveText('100');
-      await expect(page.getByTestId('ledger-line')).toHaveCount(1);
+        await expect(page.getByTestId('ledger-line')).toHaveCount(1);
     });
   }
 

@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use ledger::DbSettings;
+use ledger::{DbSettings, SessionPolicy};
 use leptos::config::LeptosOptions;
 
 #[derive(Debug, Parser)]
@@ -19,6 +19,8 @@ pub struct Cli {
     pub database: DatabaseConfig,
     #[command(flatten)]
     pub site: SiteConfig,
+    #[command(flatten)]
+    pub session: SessionConfig,
 }
 
 #[derive(Debug, Subcommand)]
@@ -33,6 +35,49 @@ pub enum Command {
     },
     /// Recompute every balance from the ledger; exits non-zero on any drift.
     Verify,
+    /// Direct resellers (platform operators only).
+    Reseller {
+        #[command(subcommand)]
+        command: ResellerCommand,
+    },
+    /// Issue new credits to a direct reseller.
+    TopUp {
+        /// Login of a user of the direct reseller.
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        credits: i64,
+        /// Why: kept with the transfer in the ledger.
+        #[arg(long)]
+        note: String,
+    },
+    /// Users who sign in.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ResellerCommand {
+    /// Open a direct reseller with one user. The password is read from stdin when it is piped in;
+    /// otherwise one is generated and printed once.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        login: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Replace a user's password (read from stdin when piped in, otherwise generated and printed once)
+    /// and end the user's sessions.
+    SetPassword {
+        #[arg(long)]
+        login: String,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -78,6 +123,31 @@ impl DatabaseConfig {
             max_connections: self.database_max_connections,
             statement_timeout: Duration::from_millis(self.database_statement_timeout_ms),
             connect_attempts: self.database_connect_attempts,
+        }
+    }
+}
+
+/// How signing in behaves.
+#[derive(Debug, Clone, Args)]
+pub struct SessionConfig {
+    /// Minutes a session lasts without use (use slides it forward).
+    #[arg(
+        long,
+        env = "SESSION_IDLE_MINUTES",
+        default_value_t = 720,
+        global = true
+    )]
+    pub session_idle_minutes: u64,
+    /// Trust `X-Forwarded-For` / `X-Forwarded-Host` / `X-Forwarded-Proto`: only behind a load
+    /// balancer that sets them.
+    #[arg(long, env = "TRUST_PROXY", default_value_t = false, global = true)]
+    pub trust_proxy: bool,
+}
+
+impl SessionConfig {
+    pub fn policy(&self) -> SessionPolicy {
+        SessionPolicy {
+            idle: Duration::from_secs(self.session_idle_minutes.saturating_mul(60)),
         }
     }
 }

@@ -1,9 +1,12 @@
-//! `server demo`: the worked example, loaded into an empty database.
+//! `server demo`: the worked example, loaded into an empty database, with a login for every account.
 
 use ledger::{
-    AccountKind, AccountName, CreateAccountError, Credits, IdempotencyKey, Ledger, Note,
-    StoreError, TransferError,
+    AccountId, AccountKind, AccountName, Credits, IdempotencyKey, Ledger, Login, Note,
+    OpenAccountError, Password, StoreError, SubAccount, TransferError,
 };
+
+/// Every demo user's password.
+pub const DEMO_PASSWORD: &str = "creditdesk-demo";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
@@ -12,7 +15,7 @@ pub enum DemoError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
-    Account(#[from] CreateAccountError),
+    Account(#[from] OpenAccountError),
     #[error(transparent)]
     Transfer(#[from] TransferError),
 }
@@ -27,36 +30,45 @@ pub async fn load(ledger: &Ledger) -> Result<(), DemoError> {
         ledger.platform_id(),
         AccountKind::DirectReseller,
         "Direct Reseller",
+        "direct",
     )
     .await?;
     ledger
         .top_up(
             "demo",
-            direct.id,
+            direct.account.id,
             Credits::new(100).expect("100 is a valid amount"),
             &Note::parse("Demo opening balance").expect("a valid note"),
             &IdempotencyKey::generate(),
         )
         .await?;
-    for (kind, name) in [
-        (AccountKind::Reseller, "Reseller One"),
-        (AccountKind::Reseller, "Reseller Two"),
-        (AccountKind::Customer, "Customer One"),
+    for (kind, name, login) in [
+        (AccountKind::Reseller, "Reseller One", "reseller1"),
+        (AccountKind::Reseller, "Reseller Two", "reseller2"),
+        (AccountKind::Customer, "Customer One", "customer1"),
     ] {
-        open(ledger, direct.id, kind, name).await?;
+        open(ledger, direct.account.id, kind, name, login).await?;
     }
     println!(
         "Demo data loaded: Direct Reseller with 100 credits; Reseller One, Reseller Two and Customer One at 0."
+    );
+    println!(
+        "Sign in as direct, reseller1, reseller2 or customer1, each with the password {DEMO_PASSWORD}."
     );
     Ok(())
 }
 
 async fn open(
     ledger: &Ledger,
-    parent: ledger::AccountId,
+    parent: AccountId,
     kind: AccountKind,
     name: &str,
-) -> Result<ledger::Account, DemoError> {
+    login: &str,
+) -> Result<SubAccount, DemoError> {
     let name = AccountName::parse(name).expect("demo names are valid");
-    Ok(ledger.create_account(parent, kind, &name).await?)
+    let login = Login::parse(login).expect("demo logins are valid");
+    let password = Password::parse(DEMO_PASSWORD).expect("the demo password is valid");
+    Ok(ledger
+        .open_account(parent, kind, &name, &login, &password)
+        .await?)
 }

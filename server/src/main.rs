@@ -3,8 +3,9 @@ use std::process::ExitCode;
 use app::state::AppState;
 use clap::Parser;
 use ledger::Ledger;
-use server::config::{Cli, Command};
-use server::{demo, telemetry, verify, web};
+use server::config::{Cli, Command, ResellerCommand, UserCommand};
+use server::web::WebConfig;
+use server::{demo, operator, telemetry, verify, web};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -20,7 +21,9 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
-    let ledger = Ledger::connect(&cli.database.settings()).await?;
+    let ledger = Ledger::connect(&cli.database.settings())
+        .await?
+        .with_session_policy(cli.session.policy());
     let code = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let listener = tokio::net::TcpListener::bind(cli.site.addr).await?;
@@ -29,7 +32,10 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 leptos_options: cli.site.leptos_options(),
                 ledger: ledger.clone(),
             };
-            web::serve(listener, state).await?;
+            let config = WebConfig {
+                trust_proxy: cli.session.trust_proxy,
+            };
+            web::serve(listener, state, config).await?;
             ExitCode::SUCCESS
         }
         Command::Demo { if_empty } => match demo::load(&ledger).await {
@@ -50,6 +56,26 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             } else {
                 ExitCode::FAILURE
             }
+        }
+        Command::Reseller {
+            command: ResellerCommand::Create { name, login },
+        } => {
+            operator::create_direct_reseller(&ledger, &name, &login).await?;
+            ExitCode::SUCCESS
+        }
+        Command::TopUp {
+            login,
+            credits,
+            note,
+        } => {
+            operator::top_up(&ledger, &login, credits, &note).await?;
+            ExitCode::SUCCESS
+        }
+        Command::User {
+            command: UserCommand::SetPassword { login },
+        } => {
+            operator::set_password(&ledger, &login).await?;
+            ExitCode::SUCCESS
         }
     };
     ledger.close().await;

@@ -1,40 +1,19 @@
-//! The server functions through the real router and HTTP: results, errors, statuses and messages.
+//! The server functions through the real router and HTTP, signed in as the demo's direct reseller:
+//! results, errors, statuses and messages.
 
 mod support;
 
 use app::error::AppError;
 use app::model::{AccountSummary, AccountType, LedgerLine, TransferReceipt, TransferType};
 use serde_json::{Value, json};
-use support::{Failure, TestApp};
+use support::{Browser, Failure, TestApp, credit_request as request};
 
-async fn account_id(app: &TestApp, name: &str) -> i64 {
-    let accounts: Vec<AccountSummary> = app.call("sub_accounts", json!({})).await.unwrap();
-    accounts
-        .into_iter()
-        .find(|a| a.name == name)
-        .map(|a| a.id)
-        .expect("a demo account")
+async fn transfer(browser: &Browser, body: Value) -> Result<TransferReceipt, Failure> {
+    browser.call("transfer_credits", body).await
 }
 
-fn request(sub_account_id: i64, credits: &str, note: &str) -> Value {
-    json!({ "request": {
-        "sub_account_id": sub_account_id,
-        "credits": credits,
-        "note": note,
-        "request_id": uuid_like(),
-    }})
-}
-
-fn uuid_like() -> String {
-    ledger::IdempotencyKey::generate().as_str().to_owned()
-}
-
-async fn transfer(app: &TestApp, body: Value) -> Result<TransferReceipt, Failure> {
-    app.call("transfer_credits", body).await
-}
-
-async fn assert_nothing_moved(app: &TestApp) {
-    let me: AccountSummary = app.call("my_account", json!({})).await.unwrap();
+async fn assert_nothing_moved(app: &TestApp, direct: &Browser) {
+    let me: AccountSummary = direct.call("my_account", json!({})).await.unwrap();
     assert_eq!(me.balance, 100);
     let report = app.ledger.verify().await.unwrap();
     assert!(report.is_clean());
@@ -42,29 +21,36 @@ async fn assert_nothing_moved(app: &TestApp) {
 }
 
 #[tokio::test]
-async fn my_account_is_the_direct_reseller_with_its_balance() {
+async fn my_account_is_the_signed_in_account_with_its_balance() {
     let app = TestApp::spawn().await;
-    let me: AccountSummary = app.call("my_account", json!({})).await.unwrap();
+    let direct = app.signed_in("direct").await;
+    let me: AccountSummary = direct.call("my_account", json!({})).await.unwrap();
     assert_eq!(
-        (me.name.as_str(), me.kind, me.balance),
-        ("Direct Reseller", AccountType::DirectReseller, 100)
+        (me.name.as_str(), me.kind, me.balance, me.login.as_deref()),
+        (
+            "Direct Reseller",
+            AccountType::DirectReseller,
+            100,
+            Some("direct")
+        )
     );
 }
 
 #[tokio::test]
-async fn sub_accounts_lists_the_demo_tree_by_name() {
+async fn sub_accounts_lists_the_callers_children_by_name_with_logins() {
     let app = TestApp::spawn().await;
-    let accounts: Vec<AccountSummary> = app.call("sub_accounts", json!({})).await.unwrap();
+    let direct = app.signed_in("direct").await;
+    let accounts: Vec<AccountSummary> = direct.call("sub_accounts", json!({})).await.unwrap();
     let rows: Vec<_> = accounts
         .iter()
-        .map(|a| (a.name.as_str(), a.kind, a.balance))
+        .map(|a| (a.name.as_str(), a.kind, a.balance, a.login.as_deref()))
         .collect();
     assert_eq!(
         rows,
         [
-            ("Customer One", AccountType::Customer, 0),
-            ("Reseller One", AccountType::Reseller, 0),
-            ("Reseller Two", AccountType::Reseller, 0),
+            ("Customer One", AccountType::Customer, 0, Some("customer1")),
+            ("Reseller One", AccountType::Reseller, 0, Some("reseller1")),
+            ("Reseller Two", AccountType::Reseller, 0, Some("reseller2")),
         ]
     );
 }
@@ -72,9 +58,10 @@ async fn sub_accounts_lists_the_demo_tree_by_name() {
 #[tokio::test]
 async fn a_positive_number_gives_and_a_minus_sign_revokes() {
     let app = TestApp::spawn().await;
-    let one = account_id(&app, "Reseller One").await;
+    let direct = app.signed_in("direct").await;
+    let one = app.account_of("reseller1").await.0;
 
-    let given = transfer(&app, request(one, "30", "June order"))
+    let given = transfer(&direct, request(one, "30", "June order"))
         .await
         .unwrap();
     assert_eq!(
@@ -86,11 +73,16 @@ async fn a_positive_number_gives_and_a_minus_sign_revokes() {
         (one, 30, 70)
     );
 
-    let revoked = transfer(&app, request(one, "-5", "Unused")).await.unwrap();
+    let revoked = transfer(&direct, request(one, "-5", "Unused"))
+        .await
+        .unwrap();
     assert_eq!((revoked.sub_account_balance, revoked.own_balance), (25, 75));
 
-    let lines: Vec<LedgerLine> = app
-        .call("recent_transfers", json!({ "before": null }))
+    let lines: Vec<LedgerLine> = direct
+        .call(
+            "account_transfers",
+            json!({ "account_id": null, "before": null }),
+        )
         .await
         .unwrap();
     let newest = &lines[0];
@@ -99,8 +91,12 @@ async fn a_positive_number_gives_and_a_minus_sign_revokes() {
         (TransferType::Revoke, 5, 75)
     );
     assert_eq!(
-        (newest.counterparty.as_str(), newest.note.as_str()),
-        ("Reseller One", "Unused")
+        (
+            newest.counterparty.as_str(),
+            newest.note.as_str(),
+            newest.actor.as_str()
+        ),
+        ("Reseller One", "Unused", "direct")
     );
     assert_eq!(lines[1].change, -30);
     assert!(app.ledger.verify().await.unwrap().is_clean());
@@ -109,14 +105,15 @@ async fn a_positive_number_gives_and_a_minus_sign_revokes() {
 #[tokio::test]
 async fn the_same_request_twice_moves_credits_once() {
     let app = TestApp::spawn().await;
-    let one = account_id(&app, "Reseller One").await;
+    let direct = app.signed_in("direct").await;
+    let one = app.account_of("reseller1").await.0;
     let body = request(one, "30", "Sent twice");
 
-    let first = transfer(&app, body.clone()).await.unwrap();
-    let second = transfer(&app, body).await.unwrap();
+    let first = transfer(&direct, body.clone()).await.unwrap();
+    let second = transfer(&direct, body).await.unwrap();
 
     assert_eq!(first, second);
-    let me: AccountSummary = app.call("my_account", json!({})).await.unwrap();
+    let me: AccountSummary = direct.call("my_account", json!({})).await.unwrap();
     assert_eq!(me.balance, 70);
     assert_eq!(app.ledger.verify().await.unwrap().transfers, 2);
 }
@@ -124,7 +121,8 @@ async fn the_same_request_twice_moves_credits_once() {
 #[tokio::test]
 async fn each_refusal_has_its_status_and_message_and_moves_nothing() {
     let app = TestApp::spawn().await;
-    let two = account_id(&app, "Reseller Two").await;
+    let direct = app.signed_in("direct").await;
+    let two = app.account_of("reseller2").await.0;
     let long_note = "n".repeat(501);
     let cases = [
         (
@@ -189,23 +187,24 @@ async fn each_refusal_has_its_status_and_message_and_moves_nothing() {
         ),
     ];
     for (body, status, message) in cases {
-        let failure = transfer(&app, body.clone()).await.unwrap_err();
+        let failure = transfer(&direct, body.clone()).await.unwrap_err();
         assert_eq!(failure.status, status, "{body}");
         assert_eq!(failure.error.to_string(), message, "{body}");
     }
-    assert_nothing_moved(&app).await;
+    assert_nothing_moved(&app, &direct).await;
 }
 
 #[tokio::test]
 async fn a_request_id_reused_for_a_different_transfer_is_refused() {
     let app = TestApp::spawn().await;
-    let one = account_id(&app, "Reseller One").await;
+    let direct = app.signed_in("direct").await;
+    let one = app.account_of("reseller1").await.0;
     let first = request(one, "30", "First");
-    transfer(&app, first.clone()).await.unwrap();
+    transfer(&direct, first.clone()).await.unwrap();
 
     let mut changed = first;
     changed["request"]["credits"] = json!("31");
-    let failure = transfer(&app, changed).await.unwrap_err();
+    let failure = transfer(&direct, changed).await.unwrap_err();
 
     assert_eq!(
         failure,
@@ -218,4 +217,140 @@ async fn a_request_id_reused_for_a_different_transfer_is_refused() {
         failure.error.to_string(),
         "This pop-up already saved a different transfer; close it and start again"
     );
+}
+
+#[tokio::test]
+async fn a_suspended_sub_account_cannot_receive_credits_but_can_be_revoked_from() {
+    let app = TestApp::spawn().await;
+    let direct = app.signed_in("direct").await;
+    let one = app.account_of("reseller1").await.0;
+    transfer(&direct, request(one, "30", "Before suspension"))
+        .await
+        .unwrap();
+
+    let suspended: AccountSummary = direct
+        .call(
+            "set_sub_account_state",
+            json!({ "account_id": one, "state": "Suspended" }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(suspended.state, app::model::AccountState::Suspended);
+
+    let refused = transfer(&direct, request(one, "5", "More"))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status, 409);
+    assert_eq!(
+        refused.error.to_string(),
+        "Reseller One is suspended; reactivate it before giving it credits"
+    );
+    let revoked = transfer(&direct, request(one, "-30", "Take it all back"))
+        .await
+        .unwrap();
+    assert_eq!((revoked.sub_account_balance, revoked.own_balance), (0, 100));
+
+    let active: AccountSummary = direct
+        .call(
+            "set_sub_account_state",
+            json!({ "account_id": one, "state": "Active" }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(active.state, app::model::AccountState::Active);
+    transfer(&direct, request(one, "5", "Welcome back"))
+        .await
+        .unwrap();
+    assert!(app.ledger.verify().await.unwrap().is_clean());
+}
+
+#[tokio::test]
+async fn sub_accounts_are_added_and_renamed_with_specific_refusals() {
+    let app = TestApp::spawn().await;
+    let direct = app.signed_in("direct").await;
+    let add = |kind: &str, name: &str, login: &str, password: &str| json!({ "account": { "kind": kind, "name": name, "login": login, "password": password } });
+
+    let acme: AccountSummary = direct
+        .call(
+            "create_sub_account",
+            add("Customer", "Acme", "Acme.Ops", "long enough"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            acme.name.as_str(),
+            acme.kind,
+            acme.balance,
+            acme.login.as_deref()
+        ),
+        ("Acme", AccountType::Customer, 0, Some("acme.ops"))
+    );
+
+    let refusals = [
+        (
+            add("Customer", " ", "fresh", "long enough"),
+            422,
+            "Enter a name",
+        ),
+        (
+            add("Customer", "X", "no spaces allowed", "long enough"),
+            422,
+            "A login is 3 to 40 letters, digits, dots, dashes or underscores",
+        ),
+        (
+            add("Customer", "X", "ACME.OPS", "long enough"),
+            409,
+            "That login is taken; choose another",
+        ),
+        (
+            add("Customer", "X", "fresh", "short"),
+            422,
+            "Use a password of at least 8 characters",
+        ),
+        (
+            add("DirectReseller", "X", "fresh", "long enough"),
+            400,
+            "The request was not understood; reload the page and try again",
+        ),
+    ];
+    for (body, status, message) in refusals {
+        let failure = direct
+            .call::<AccountSummary>("create_sub_account", body.clone())
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (failure.status, failure.error.to_string().as_str()),
+            (status, message),
+            "{body}"
+        );
+    }
+
+    let renamed: AccountSummary = direct
+        .call(
+            "rename_sub_account",
+            json!({ "account_id": acme.id, "name": "Acme Ltd" }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(renamed.name, "Acme Ltd");
+    let blank = direct
+        .call::<AccountSummary>(
+            "rename_sub_account",
+            json!({ "account_id": acme.id, "name": "" }),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(blank.error, AppError::NameRequired);
+
+    // The new customer signs in with what the reseller chose, in any case.
+    let browser = app.browser();
+    let landing: String = browser
+        .call(
+            "sign_in",
+            json!({ "login": "ACME.OPS", "password": "long enough" }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(landing, "/account");
 }

@@ -3,7 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::db::now_millis;
+use crate::db::is_unique_violation;
+use crate::users::{Login, Password, hash_password};
 use crate::values::AccountName;
 use crate::{Ledger, StoreError};
 
@@ -139,8 +140,42 @@ impl TryFrom<AccountRow> for Account {
     }
 }
 
+/// An account with the login of its (first) user, as its parent sees it in the grid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubAccount {
+    pub account: Account,
+    pub login: Option<String>,
+}
+
+#[derive(sqlx::FromRow)]
+struct SubAccountRow {
+    #[sqlx(flatten)]
+    account: AccountRow,
+    login: Option<String>,
+}
+
+impl TryFrom<SubAccountRow> for SubAccount {
+    type Error = StoreError;
+
+    fn try_from(row: SubAccountRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            account: row.account.try_into()?,
+            login: row.login,
+        })
+    }
+}
+
+macro_rules! select_sub_account {
+    () => {
+        concat!(
+            "SELECT a.id, a.parent_id, a.kind, a.name, a.balance, a.status, a.created_at, ",
+            "(SELECT MIN(u.login) FROM users u WHERE u.account_id = a.id) AS login FROM accounts a"
+        )
+    };
+}
+
 #[derive(Debug, thiserror::Error)]
-pub enum CreateAccountError {
+pub enum OpenAccountError {
     #[error("parent account not found")]
     ParentNotFound,
     #[error("a {parent} cannot have a {child} sub-account", parent = .parent.as_str(), child = .child.as_str())]
@@ -148,33 +183,60 @@ pub enum CreateAccountError {
         parent: AccountKind,
         child: AccountKind,
     },
+    #[error("the login is taken")]
+    LoginTaken,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-impl From<sqlx::Error> for CreateAccountError {
+impl From<sqlx::Error> for OpenAccountError {
+    fn from(error: sqlx::Error) -> Self {
+        if is_unique_violation(&error) {
+            Self::LoginTaken
+        } else {
+            Self::Store(error.into())
+        }
+    }
+}
+
+/// What can go wrong when a parent manages one of its sub-accounts.
+#[derive(Debug, thiserror::Error)]
+pub enum ManageError {
+    /// Missing, or not a direct sub-account of the parent (deliberately the same error).
+    #[error("no such sub-account")]
+    SubAccountNotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for ManageError {
     fn from(error: sqlx::Error) -> Self {
         Self::Store(error.into())
     }
 }
 
 impl Ledger {
-    /// Opens a new account at zero credits under `parent`.
+    /// Opens an account at zero credits under `parent`, with one user who signs in as `login`; both
+    /// or neither are created.
     ///
     /// Errors: `ParentNotFound`; `KindNotAllowed` when the tree's shape forbids it (only the platform
-    /// has direct resellers; customers have no sub-accounts).
-    pub async fn create_account(
+    /// has direct resellers; customers have no sub-accounts); `LoginTaken`.
+    pub async fn open_account(
         &self,
         parent: AccountId,
         kind: AccountKind,
         name: &AccountName,
-    ) -> Result<Account, CreateAccountError> {
+        login: &Login,
+        password: &Password,
+    ) -> Result<SubAccount, OpenAccountError> {
+        let password_hash = hash_password(password).await?;
+        let now = self.clock.now();
         let mut tx = self.db.begin_write().await?;
         let parent = find_account(&mut *tx, parent)
             .await?
-            .ok_or(CreateAccountError::ParentNotFound)?;
+            .ok_or(OpenAccountError::ParentNotFound)?;
         if !parent.kind.may_parent(kind) {
-            return Err(CreateAccountError::KindNotAllowed {
+            return Err(OpenAccountError::KindNotAllowed {
                 parent: parent.kind,
                 child: kind,
             });
@@ -187,40 +249,108 @@ impl Ledger {
         .bind(parent.id.0)
         .bind(kind.as_str())
         .bind(name.as_str())
-        .bind(now_millis())
+        .bind(now)
         .fetch_one(&mut *tx)
         .await?;
+        sqlx::query("INSERT INTO users (account_id, login, password_hash, created_at) VALUES ($1, $2, $3, $4)")
+            .bind(row.id)
+            .bind(login.as_str())
+            .bind(&password_hash)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
-        Ok(row.try_into()?)
+        Ok(SubAccount {
+            account: row.try_into()?,
+            login: Some(login.as_str().to_owned()),
+        })
     }
 
     pub async fn account(&self, id: AccountId) -> Result<Option<Account>, StoreError> {
         find_account(self.db.pool(), id).await
     }
 
+    /// The account a user signs in to, by login.
+    pub async fn account_by_login(&self, login: &Login) -> Result<Option<Account>, StoreError> {
+        let row: Option<AccountRow> = sqlx::query_as(concat!(
+            "SELECT a.id, a.parent_id, a.kind, a.name, a.balance, a.status, a.created_at ",
+            "FROM accounts a JOIN users u ON u.account_id = a.id WHERE u.login = $1"
+        ))
+        .bind(login.as_str())
+        .fetch_optional(self.db.pool())
+        .await?;
+        row.map(Account::try_from).transpose()
+    }
+
     /// The direct sub-accounts of `of`, by name.
-    pub async fn sub_accounts(&self, of: AccountId) -> Result<Vec<Account>, StoreError> {
-        let rows: Vec<AccountRow> = sqlx::query_as(concat!(
-            "SELECT ",
-            account_columns!(),
-            " FROM accounts WHERE parent_id = $1 ORDER BY name, id"
+    pub async fn sub_accounts(&self, of: AccountId) -> Result<Vec<SubAccount>, StoreError> {
+        let rows: Vec<SubAccountRow> = sqlx::query_as(concat!(
+            select_sub_account!(),
+            " WHERE a.parent_id = $1 ORDER BY a.name, a.id"
         ))
         .bind(of.0)
         .fetch_all(self.db.pool())
         .await?;
-        rows.into_iter().map(Account::try_from).collect()
+        rows.into_iter().map(SubAccount::try_from).collect()
     }
 
-    /// The first direct reseller opened, if any.
-    pub async fn first_direct_reseller(&self) -> Result<Option<Account>, StoreError> {
-        let row: Option<AccountRow> = sqlx::query_as(concat!(
-            "SELECT ",
-            account_columns!(),
-            " FROM accounts WHERE kind = 'direct_reseller' ORDER BY id LIMIT 1"
-        ))
+    /// Renames one of `parent`'s direct sub-accounts.
+    pub async fn rename_sub_account(
+        &self,
+        parent: AccountId,
+        sub_account: AccountId,
+        name: &AccountName,
+    ) -> Result<SubAccount, ManageError> {
+        let mut tx = self.db.begin_write().await?;
+        let statement = "UPDATE accounts SET name = $1 WHERE id = $2 AND parent_id = $3";
+        update_sub_account(&mut tx, statement, name.as_str(), parent, sub_account).await?;
+        let renamed = find_sub_account(&mut tx, sub_account).await?;
+        tx.commit().await?;
+        Ok(renamed)
+    }
+
+    /// Suspends or reactivates one of `parent`'s direct sub-accounts. Suspending ends the sessions of
+    /// its users at once; a suspended account cannot sign in or receive credits, but its credits can
+    /// still be revoked.
+    pub async fn set_sub_account_status(
+        &self,
+        parent: AccountId,
+        sub_account: AccountId,
+        status: AccountStatus,
+    ) -> Result<SubAccount, ManageError> {
+        let mut tx = self.db.begin_write().await?;
+        let statement = "UPDATE accounts SET status = $1 WHERE id = $2 AND parent_id = $3";
+        update_sub_account(&mut tx, statement, status.as_str(), parent, sub_account).await?;
+        if status == AccountStatus::Suspended {
+            sqlx::query("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE account_id = $1)")
+                .bind(sub_account.0)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let changed = find_sub_account(&mut tx, sub_account).await?;
+        tx.commit().await?;
+        tracing::info!(%parent, %sub_account, status = status.as_str(), "sub-account status set");
+        Ok(changed)
+    }
+
+    /// True when `target` is `viewer` itself or anywhere below it in the tree: what `viewer` may read.
+    pub async fn is_self_or_descendant(
+        &self,
+        viewer: AccountId,
+        target: AccountId,
+    ) -> Result<bool, StoreError> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "WITH RECURSIVE ancestry (id, parent_id) AS ( \
+                 SELECT id, parent_id FROM accounts WHERE id = $1 \
+                 UNION ALL \
+                 SELECT a.id, a.parent_id FROM accounts a JOIN ancestry ON a.id = ancestry.parent_id \
+             ) SELECT id FROM ancestry WHERE id = $2",
+        )
+        .bind(target.0)
+        .bind(viewer.0)
         .fetch_optional(self.db.pool())
         .await?;
-        row.map(Account::try_from).transpose()
+        Ok(found.is_some())
     }
 
     /// How many accounts exist besides the platform.
@@ -231,6 +361,38 @@ impl Ledger {
                 .await?,
         )
     }
+}
+
+/// Runs `statement` (`$1` the new value, `$2` the sub-account, `$3` its parent): the parent check is
+/// part of the update, so an account that is not `parent`'s child is never touched.
+async fn update_sub_account(
+    conn: &mut sqlx::AnyConnection,
+    statement: &'static str,
+    value: &str,
+    parent: AccountId,
+    sub_account: AccountId,
+) -> Result<(), ManageError> {
+    let updated = sqlx::query(statement)
+        .bind(value)
+        .bind(sub_account.0)
+        .bind(parent.0)
+        .execute(conn)
+        .await?;
+    if updated.rows_affected() == 0 {
+        return Err(ManageError::SubAccountNotFound);
+    }
+    Ok(())
+}
+
+async fn find_sub_account(
+    conn: &mut sqlx::AnyConnection,
+    id: AccountId,
+) -> Result<SubAccount, StoreError> {
+    let row: SubAccountRow = sqlx::query_as(concat!(select_sub_account!(), " WHERE a.id = $1"))
+        .bind(id.0)
+        .fetch_one(conn)
+        .await?;
+    row.try_into()
 }
 
 pub(crate) async fn find_account<'e>(

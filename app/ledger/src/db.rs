@@ -154,11 +154,3 @@ fn backend_of(url: &str) -> Result<Backend, ConnectError> {
 pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.kind() == ErrorKind::UniqueViolation)
 }
-
-/// Milliseconds since the Unix epoch: the one time format stored, the same on both backends.
-pub(crate) fn now_millis() -> i64 {
-    let since_epoch = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
-}

@@ -5,16 +5,26 @@
 //! errors.
 
 pub mod accounts;
+pub mod clock;
 pub mod db;
+pub mod sessions;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod transfers;
+pub mod users;
 pub mod values;
 pub mod verify;
 
-pub use accounts::{Account, AccountId, AccountKind, AccountStatus, CreateAccountError};
+pub use accounts::{
+    Account, AccountId, AccountKind, AccountStatus, ManageError, OpenAccountError, SubAccount,
+};
+pub use clock::Clock;
 pub use db::{Backend, ConnectError, DbSettings};
+pub use sessions::{
+    ActiveSession, SessionGrant, SessionPolicy, SessionToken, SignInError, SignedIn,
+};
 pub use transfers::{Actor, HistoryEntry, Transfer, TransferError, TransferKind, TransferRequest};
+pub use users::{Login, LoginError, Password, PasswordError, SetPasswordError};
 pub use values::{
     AccountName, AccountNameError, Credits, CreditsError, IdempotencyKey, IdempotencyKeyError,
     MAX_CREDITS_PER_TRANSFER, MAX_NAME_CHARS, MAX_NOTE_CHARS, Note, NoteError,
@@ -37,6 +47,8 @@ pub enum StoreError {
 pub struct Ledger {
     db: Db,
     platform_id: AccountId,
+    clock: Clock,
+    session_policy: SessionPolicy,
 }
 
 impl Ledger {
@@ -51,7 +63,21 @@ impl Ledger {
         Ok(Self {
             db,
             platform_id: AccountId(platform_id),
+            clock: Clock::default(),
+            session_policy: SessionPolicy::default(),
         })
+    }
+
+    /// The same ledger reading time from `clock` (tests move a manual one).
+    pub fn with_clock(self, clock: Clock) -> Self {
+        Self { clock, ..self }
+    }
+
+    pub fn with_session_policy(self, session_policy: SessionPolicy) -> Self {
+        Self {
+            session_policy,
+            ..self
+        }
     }
 
     pub fn backend(&self) -> Backend {

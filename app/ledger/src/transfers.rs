@@ -19,7 +19,7 @@ use std::str::FromStr;
 use sqlx::AnyConnection;
 
 use crate::accounts::{AccountId, AccountKind, find_account};
-use crate::db::{is_unique_violation, now_millis};
+use crate::db::is_unique_violation;
 use crate::values::{Credits, IdempotencyKey, Note};
 use crate::{Ledger, StoreError};
 
@@ -291,12 +291,14 @@ impl Ledger {
     #[tracing::instrument(name = "transfer", skip_all, fields(movement = %movement, actor = %movement.actor.name))]
     async fn apply(&self, movement: Movement<'_>) -> Result<Transfer, TransferError> {
         let mut tx = self.db.begin_write().await?;
+        // Who first: an account outside the actor's reach gets the same answer with any key.
+        check_parties(&mut tx, &movement).await?;
         if let Some(first) = find_by_key(&mut tx, movement.actor.account, movement.key).await? {
             return movement.replay(first);
         }
-        check_parties(&mut tx, &movement).await?;
         let (from_balance_after, to_balance_after) = move_balances(&mut tx, &movement).await?;
-        match record(&mut tx, &movement, from_balance_after, to_balance_after).await {
+        let balances_after = (from_balance_after, to_balance_after);
+        match record(&mut tx, &movement, balances_after, self.clock.now()).await {
             Ok(row) => {
                 let transfer = Transfer::try_from(row)?;
                 tx.commit().await?;
@@ -415,8 +417,8 @@ async fn name_and_balance(
 async fn record(
     conn: &mut AnyConnection,
     movement: &Movement<'_>,
-    from_balance_after: i64,
-    to_balance_after: i64,
+    (from_balance_after, to_balance_after): (i64, i64),
+    now: i64,
 ) -> Result<TransferRow, sqlx::Error> {
     sqlx::query_as(concat!(
         "INSERT INTO transfers (kind, from_account_id, to_account_id, amount, note, actor_account_id,",
@@ -434,7 +436,7 @@ async fn record(
     .bind(movement.key.as_str())
     .bind(from_balance_after)
     .bind(to_balance_after)
-    .bind(now_millis())
+    .bind(now)
     .fetch_one(conn)
     .await
 }

@@ -4,8 +4,8 @@ use std::sync::Arc;
 
 use ledger::testing::TestDatabase;
 use ledger::{
-    Account, AccountId, AccountKind, AccountName, Actor, Credits, IdempotencyKey, Ledger, Note,
-    TransferError, TransferKind, TransferRequest,
+    Account, AccountId, AccountKind, AccountName, Actor, Credits, IdempotencyKey, Ledger, Login,
+    Note, Password, TransferError, TransferKind, TransferRequest,
 };
 use sqlx::Executor;
 
@@ -34,11 +34,21 @@ impl Tree {
     }
 }
 
+/// Opens an account whose login is its name in lowercase with dashes.
 async fn open(ledger: &Ledger, parent: AccountId, kind: AccountKind, name: &str) -> Account {
+    let login = Login::parse(&name.to_lowercase().replace(' ', "-")).unwrap();
+    let password = Password::parse("creditdesk-test").unwrap();
     ledger
-        .create_account(parent, kind, &AccountName::parse(name).unwrap())
+        .open_account(
+            parent,
+            kind,
+            &AccountName::parse(name).unwrap(),
+            &login,
+            &password,
+        )
         .await
         .unwrap()
+        .account
 }
 
 async fn worked_example_tree(ledger: &Ledger) -> Tree {
@@ -552,6 +562,7 @@ async fn the_tree_keeps_its_shape() {
     let ledger = db.ledger().await;
     let tree = worked_example_tree(&ledger).await;
     let name = AccountName::parse("Nope").unwrap();
+    let password = Password::parse("creditdesk-test").unwrap();
 
     let refused = [
         (tree.customer_one.id, AccountKind::Customer),
@@ -559,17 +570,18 @@ async fn the_tree_keeps_its_shape() {
         (ledger.platform_id(), AccountKind::Reseller),
     ];
     for (parent, kind) in refused {
+        let login = Login::parse(&format!("nope-{}", kind.as_str())).unwrap();
         let error = ledger
-            .create_account(parent, kind, &name)
+            .open_account(parent, kind, &name, &login, &password)
             .await
             .unwrap_err();
         assert!(
-            matches!(error, ledger::CreateAccountError::KindNotAllowed { .. }),
+            matches!(error, ledger::OpenAccountError::KindNotAllowed { .. }),
             "{error:?}"
         );
     }
     let subs = ledger.sub_accounts(tree.direct.id).await.unwrap();
-    let names: Vec<_> = subs.iter().map(|a| a.name.as_str()).collect();
+    let names: Vec<_> = subs.iter().map(|a| a.account.name.as_str()).collect();
     assert_eq!(names, ["Customer One", "Reseller One", "Reseller Two"]);
 }
 

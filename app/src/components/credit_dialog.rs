@@ -4,9 +4,10 @@
 //! a retry after a lost answer or an impatient Enter key moves credits once.
 
 use leptos::ev::SubmitEvent;
-use leptos::html;
 use leptos::prelude::*;
 
+use crate::components::form::{DialogActions, FormAction};
+use crate::components::modal::{Modal, ModalHandle};
 use crate::components::own_account::OwnAccount;
 use crate::error::AppError;
 use crate::model::{
@@ -21,69 +22,35 @@ pub fn CreditDialog(
     on_close: Callback<()>,
 ) -> impl IntoView {
     let own = OwnAccount::expect();
+    let modal = ModalHandle::new();
     let request_id = uuid::Uuid::new_v4().to_string();
     let credits = RwSignal::new(String::new());
     let note = RwSignal::new(String::new());
-    let error = RwSignal::new(None::<AppError>);
-    let save = Action::new(|request: &CreditRequest| transfer_credits(request.clone()));
-    let saving = save.pending();
-    let dialog = NodeRef::<html::Dialog>::new();
-    let credits_input = NodeRef::<html::Input>::new();
-
-    Effect::new(move |_| {
-        if let Some(dialog) = dialog.get()
-            && !dialog.open()
-        {
-            let _ = dialog.show_modal();
-            if let Some(input) = credits_input.get() {
-                let _ = input.focus();
-            }
-        }
+    let save = FormAction::new(transfer_credits, move |receipt| {
+        on_saved.run(receipt);
+        modal.close(on_close);
     });
-    // Closing the native dialog first lets the browser return focus to the button that opened it.
-    let close = move || {
-        if let Some(dialog) = dialog.get_untracked() {
-            dialog.close();
+    let saving = save.saving();
+    let cancel = Callback::new(move |()| {
+        if !saving.get_untracked() {
+            modal.close(on_close);
         }
-        on_close.run(());
-    };
-    Effect::new(move |_| match save.value().get() {
-        Some(Ok(receipt)) => {
-            on_saved.run(receipt);
-            close();
-        }
-        Some(Err(failure)) => error.set(Some(failure)),
-        None => {}
     });
 
     let sub_account_id = account.id;
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
-        if saving.get_untracked() {
-            return;
-        }
-        let (typed_credits, typed_note) = (credits.get_untracked(), note.get_untracked());
-        match CreditChange::parse(&typed_credits).and_then(|_| check_note(&typed_note)) {
-            Err(invalid) => error.set(Some(invalid)),
-            Ok(()) => {
-                error.set(None);
-                save.dispatch(CreditRequest {
-                    sub_account_id,
-                    credits: typed_credits,
-                    note: typed_note,
-                    request_id: request_id.clone(),
-                });
-            }
-        }
-    };
-    let cancel = move || {
-        if !saving.get_untracked() {
-            close();
-        }
+        let (credits, note) = (credits.get_untracked(), note.get_untracked());
+        let checked = CreditChange::parse(&credits).and_then(|_| check_note(&note));
+        save.submit(checked.map(|()| CreditRequest {
+            sub_account_id,
+            credits,
+            note,
+            request_id: request_id.clone(),
+        }));
     };
 
-    let name = account.name.clone();
-    let balance = account.balance;
+    let (name, balance) = (account.name.clone(), account.balance);
     let preview = move || {
         let change = CreditChange::parse(&credits.get()).ok()?.signed();
         let own_balance = own.balance()?;
@@ -95,6 +62,7 @@ pub fn CreditDialog(
             Grouped(own_balance.saturating_sub(change)),
         ))
     };
+    let error = save.error();
     let credits_invalid = move || {
         error.with(|error| {
             matches!(
@@ -119,15 +87,7 @@ pub fn CreditDialog(
     };
 
     view! {
-        <dialog
-            node_ref=dialog
-            class="credit-dialog"
-            aria-labelledby="credit-dialog-title"
-            on:cancel=move |event: leptos::ev::Event| {
-                event.prevent_default();
-                cancel();
-            }
-        >
+        <Modal handle=modal labelled_by="credit-dialog-title" on_cancel=cancel>
             <form on:submit=submit novalidate>
                 <header class="dialog-head">
                     <h2 id="credit-dialog-title">"Credits for " {account.name.clone()}</h2>
@@ -149,14 +109,16 @@ pub fn CreditDialog(
                     name="credits"
                     type="text"
                     autocomplete="off"
+                    autofocus
                     placeholder="30 or -5"
                     aria-describedby="credit-hint"
                     aria-invalid=move || credits_invalid().to_string()
-                    node_ref=credits_input
                     prop:value=move || credits.get()
                     on:input=move |event| credits.set(event_target_value(&event))
                 />
-                <p id="credit-hint" class="hint">"A positive number gives credits; a minus sign (e.g. -5) takes them back."</p>
+                <p id="credit-hint" class="hint">
+                    "A positive number gives credits; a minus sign (e.g. -5) takes them back."
+                </p>
                 <label for="credit-note">"Note"</label>
                 <textarea
                     id="credit-note"
@@ -168,14 +130,9 @@ pub fn CreditDialog(
                     on:input=move |event| note.set(event_target_value(&event))
                 ></textarea>
                 <p class="preview" data-testid="preview" aria-live="polite">{preview}</p>
-                {move || error.get().map(|error| view! { <p class="form-error" role="alert">{error.to_string()}</p> })}
-                <footer class="dialog-actions">
-                    <button type="button" class="button" on:click=move |_| cancel()>"Cancel"</button>
-                    <button type="submit" class="button primary" disabled=move || saving.get()>
-                        {move || if saving.get() { "Saving…" } else { "Save" }}
-                    </button>
-                </footer>
+                {save.alert()}
+                <DialogActions saving on_cancel=cancel />
             </form>
-        </dialog>
+        </Modal>
     }
 }

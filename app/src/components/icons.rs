@@ -25,3 +25,25 @@ pub fn LogoIcon() -> impl IntoView {
         </svg>
     }
 }
+
+/// A clock: the transfers of an account.
+#[component]
+pub fn HistoryIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+            <circle cx="12" cy="12" r="8.5" fill="none" stroke="currentColor" stroke-width="1.8" />
+            <path d="M12 7.5V12l3 2" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" />
+        </svg>
+    }
+}
+
+/// A pencil: rename.
+#[component]
+pub fn PencilIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+            <path d="M4 20h4L19 9l-4-4L4 16v4z" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round" />
+            <path d="M13.5 6.5l4 4" stroke="currentColor" stroke-width="1.8" />
+        </svg>
+    }
+}

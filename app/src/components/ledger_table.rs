@@ -1,38 +1,53 @@
-//! The signed-in account's ledger entries, newest first, with the note each transfer was made with.
+//! Ledger entries, newest first, with the note each transfer was made with: the signed-in account's
+//! own, or those of an account below it.
 
 use leptos::prelude::*;
 
+use crate::components::error_note::ErrorNote;
 use crate::components::own_account::OwnAccount;
-use crate::model::{Grouped, LedgerLine, format_utc};
-use crate::server_fns::recent_transfers;
+use crate::model::{Grouped, HISTORY_PAGE, LedgerLine, format_utc};
+use crate::server_fns::account_transfers;
 
+/// The transfers of `account_id` (the signed-in account's own when absent), reloaded after every
+/// transfer made on this page.
 #[component]
-pub fn RecentTransfers() -> impl IntoView {
+pub fn Transfers(#[prop(optional)] account_id: Option<i64>) -> impl IntoView {
     let own = OwnAccount::expect();
-    let lines = Resource::new(move || own.ledger_version.get(), |_| recent_transfers(None));
+    let lines = Resource::new(
+        move || own.ledger_version.get(),
+        move |_| account_transfers(account_id, None),
+    );
 
     view! {
-        <section class="card" aria-labelledby="recent-transfers-title">
-            <header class="card-head">
-                <h2 id="recent-transfers-title">"Recent transfers"</h2>
-            </header>
-            <Transition fallback=|| view! { <p class="empty">"Loading transfers…"</p> }>
-                {move || Suspend::new(async move {
-                    match lines.await {
-                        Ok(lines) if lines.is_empty() => {
-                            view! { <p class="empty">"No transfers yet."</p> }.into_any()
-                        }
-                        Ok(lines) => view! { <LedgerTable lines /> }.into_any(),
-                        Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
-        </section>
+        <Transition fallback=|| view! { <p class="empty">"Loading transfers…"</p> }>
+            {move || Suspend::new(async move {
+                match lines.await {
+                    Ok(lines) if lines.is_empty() => view! { <p class="empty">"No transfers yet."</p> }.into_any(),
+                    Ok(lines) => view! { <LedgerTable lines account_id /> }.into_any(),
+                    Err(error) => view! { <ErrorNote error /> }.into_any(),
+                }
+            })}
+        </Transition>
     }
 }
 
 #[component]
-fn LedgerTable(lines: Vec<LedgerLine>) -> impl IntoView {
+fn LedgerTable(lines: Vec<LedgerLine>, account_id: Option<i64>) -> impl IntoView {
+    let may_have_older = RwSignal::new(lines.len() == HISTORY_PAGE);
+    let lines = RwSignal::new(lines);
+    let older = Action::new(move |before: &i64| account_transfers(account_id, Some(*before)));
+    Effect::new(move |_| {
+        if let Some(Ok(page)) = older.value().get() {
+            may_have_older.set(page.len() == HISTORY_PAGE);
+            lines.update(|lines| lines.extend(page));
+        }
+    });
+    let show_older = move |_| {
+        if let Some(oldest) = lines.with_untracked(|lines| lines.last().map(|line| line.id)) {
+            older.dispatch(oldest);
+        }
+    };
+
     view! {
         <div class="table-scroll">
             <table class="grid ledger" data-testid="ledger">
@@ -48,25 +63,38 @@ fn LedgerTable(lines: Vec<LedgerLine>) -> impl IntoView {
                     </tr>
                 </thead>
                 <tbody>
-                    {lines
-                        .into_iter()
-                        .map(|line| {
-                            let (sign, class) = if line.change > 0 { ("+", "num change in") } else { ("", "num change out") };
-                            view! {
-                                <tr data-testid="ledger-line">
-                                    <td class="nowrap" data-label="When">{format_utc(line.at)}</td>
-                                    <td data-label="Type">{line.kind.label()}</td>
-                                    <td data-label="Account">{line.counterparty}</td>
-                                    <td class=class data-label="Credits">{format!("{sign}{}", Grouped(line.change))}</td>
-                                    <td class="num" data-label="Balance after">{Grouped(line.balance_after).to_string()}</td>
-                                    <td class="note" data-label="Note">{line.note}</td>
-                                    <td data-label="By">{line.actor}</td>
-                                </tr>
-                            }
-                        })
-                        .collect_view()}
+                    <For each=move || lines.get() key=|line| line.id let:line>
+                        <LedgerRow line />
+                    </For>
                 </tbody>
             </table>
         </div>
+        <Show when=move || may_have_older.get()>
+            <div class="table-foot">
+                <button type="button" class="button" disabled=move || older.pending().get() on:click=show_older>
+                    "Show older"
+                </button>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn LedgerRow(line: LedgerLine) -> impl IntoView {
+    let (sign, class) = if line.change > 0 {
+        ("+", "num change in")
+    } else {
+        ("", "num change out")
+    };
+    view! {
+        <tr data-testid="ledger-line">
+            <td class="nowrap" data-label="When">{format_utc(line.at)}</td>
+            <td class="nowrap" data-label="Type">{line.kind.label()}</td>
+            <td data-label="Account">{line.counterparty}</td>
+            <td class=class data-label="Credits">{format!("{sign}{}", Grouped(line.change))}</td>
+            <td class="num" data-label="Balance after">{Grouped(line.balance_after).to_string()}</td>
+            <td class="note" data-label="Note">{line.note}</td>
+            <td data-label="By">{line.actor}</td>
+        </tr>
     }
 }

@@ -1,4 +1,7 @@
 //! One module per route.
 
+pub mod account_home;
+pub mod home;
 pub mod manage_customers;
 pub mod not_found;
+pub mod sign_in;

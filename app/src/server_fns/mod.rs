@@ -1,14 +1,28 @@
-//! Every server function. Each is a thin adapter: who is acting, parse the input, one ledger call,
+//! Every server function. Each is a thin adapter: who is calling, parse the input, one ledger call,
 //! and the domain result (or error) turned into the UI's types. The work sits in `ssr`.
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
 use crate::error::AppError;
-use crate::model::{AccountSummary, CreditRequest, LedgerLine, TransferReceipt};
+use crate::model::{
+    AccountState, AccountSummary, CreditRequest, LedgerLine, NewSubAccount, TransferReceipt,
+};
 
 #[cfg(feature = "ssr")]
 mod ssr;
+
+/// Checks a login and password, opens a session, and answers with the page to land on.
+#[server(endpoint = "sign_in", input = Json)]
+pub async fn sign_in(login: String, password: String) -> Result<String, AppError> {
+    ssr::sign_in(login, password).await
+}
+
+/// Ends the caller's session.
+#[server(endpoint = "sign_out", input = Json)]
+pub async fn sign_out() -> Result<(), AppError> {
+    ssr::sign_out().await
+}
 
 /// The account the signed-in user acts for, with its balance.
 #[server(endpoint = "my_account", input = Json)]
@@ -28,8 +42,33 @@ pub async fn transfer_credits(request: CreditRequest) -> Result<TransferReceipt,
     ssr::transfer_credits(request).await
 }
 
-/// The caller's own ledger entries, newest first, older than `before` when given.
-#[server(endpoint = "recent_transfers", input = Json)]
-pub async fn recent_transfers(before: Option<i64>) -> Result<Vec<LedgerLine>, AppError> {
-    ssr::recent_transfers(before).await
+/// Ledger entries of the caller's account (`account_id` empty) or of any account below it, newest
+/// first, older than `before` when given.
+#[server(endpoint = "account_transfers", input = Json)]
+pub async fn account_transfers(
+    account_id: Option<i64>,
+    before: Option<i64>,
+) -> Result<Vec<LedgerLine>, AppError> {
+    ssr::account_transfers(account_id, before).await
+}
+
+/// Opens a reseller or customer account under the caller, with its login and first password.
+#[server(endpoint = "create_sub_account", input = Json)]
+pub async fn create_sub_account(account: NewSubAccount) -> Result<AccountSummary, AppError> {
+    ssr::create_sub_account(account).await
+}
+
+/// Renames one of the caller's direct sub-accounts.
+#[server(endpoint = "rename_sub_account", input = Json)]
+pub async fn rename_sub_account(account_id: i64, name: String) -> Result<AccountSummary, AppError> {
+    ssr::rename_sub_account(account_id, name).await
+}
+
+/// Suspends or reactivates one of the caller's direct sub-accounts.
+#[server(endpoint = "set_sub_account_state", input = Json)]
+pub async fn set_sub_account_state(
+    account_id: i64,
+    state: AccountState,
+) -> Result<AccountSummary, AppError> {
+    ssr::set_sub_account_state(account_id, state).await
 }

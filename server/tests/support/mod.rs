@@ -1,17 +1,21 @@
-//! Boots the real router on a random port over a fresh database loaded with the demo data.
+//! Boots the real router on a random port over a fresh database loaded with the demo data, and
+//! signs users in over HTTP like a browser would.
+
+#![allow(dead_code)] // each test file uses its own part of this support
 
 use app::error::AppError;
 use app::state::AppState;
-use ledger::Ledger;
 use ledger::testing::TestDatabase;
+use ledger::{AccountId, AccountKind, AccountName, Ledger, Login, Password};
 use leptos::config::LeptosOptions;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
+use serde_json::{Value, json};
+use server::demo::DEMO_PASSWORD;
+use server::web::WebConfig;
 
 pub struct TestApp {
     pub base_url: String,
     pub ledger: Ledger,
-    pub http: reqwest::Client,
     _database: TestDatabase,
 }
 
@@ -22,10 +26,20 @@ pub struct Failure {
     pub error: AppError,
 }
 
+/// A browser: its own cookie jar, signed in or not.
+pub struct Browser {
+    pub http: reqwest::Client,
+    base_url: String,
+}
+
 impl TestApp {
     pub async fn spawn() -> Self {
         let database = TestDatabase::new().await;
-        let ledger = database.ledger().await;
+        Self::serve(database.ledger().await, database).await
+    }
+
+    /// Serves `ledger` (already connected to `database`), loaded with the demo data.
+    pub async fn serve(ledger: Ledger, database: TestDatabase) -> Self {
         server::demo::load(&ledger)
             .await
             .expect("load the demo data");
@@ -35,28 +49,96 @@ impl TestApp {
             leptos_options: LeptosOptions::builder().output_name("creditdesk").build(),
             ledger: ledger.clone(),
         };
-        tokio::spawn(server::web::serve(listener, state));
+        tokio::spawn(server::web::serve(listener, state, WebConfig::default()));
         Self {
             base_url,
             ledger,
-            http: reqwest::Client::new(),
             _database: database,
         }
     }
 
-    /// Calls a server function by its endpoint with JSON arguments.
+    pub fn browser(&self) -> Browser {
+        Browser {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base_url: self.base_url.clone(),
+        }
+    }
+
+    /// A browser signed in as a demo user (or any user with the demo password).
+    pub async fn signed_in(&self, login: &str) -> Browser {
+        let browser = self.browser();
+        let landing: String = browser
+            .call(
+                "sign_in",
+                json!({ "login": login, "password": DEMO_PASSWORD }),
+            )
+            .await
+            .unwrap_or_else(|failure| panic!("{login} could not sign in: {failure:?}"));
+        assert!(landing.starts_with('/'));
+        browser
+    }
+
+    /// Opens an account with the demo password under `parent`.
+    pub async fn open(
+        &self,
+        parent: AccountId,
+        kind: AccountKind,
+        name: &str,
+        login: &str,
+    ) -> AccountId {
+        self.ledger
+            .open_account(
+                parent,
+                kind,
+                &AccountName::parse(name).unwrap(),
+                &Login::parse(login).unwrap(),
+                &Password::parse(DEMO_PASSWORD).unwrap(),
+            )
+            .await
+            .unwrap()
+            .account
+            .id
+    }
+
+    pub async fn account_of(&self, login: &str) -> AccountId {
+        self.ledger
+            .account_by_login(&Login::parse(login).unwrap())
+            .await
+            .unwrap()
+            .expect("a known login")
+            .id
+    }
+}
+
+impl Browser {
+    /// Calls a server function by its endpoint with JSON arguments, like the app's own pages do.
     pub async fn call<T: DeserializeOwned>(
         &self,
         endpoint: &str,
         arguments: Value,
     ) -> Result<T, Failure> {
-        let response = self
+        self.call_from(endpoint, arguments, None).await
+    }
+
+    /// The same call, claiming to come from a page at `origin`.
+    pub async fn call_from<T: DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        arguments: Value,
+        origin: Option<&str>,
+    ) -> Result<T, Failure> {
+        let mut request = self
             .http
             .post(format!("{}/api/{endpoint}", self.base_url))
-            .json(&arguments)
-            .send()
-            .await
-            .expect("the server answers");
+            .json(&arguments);
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        let response = request.send().await.expect("the server answers");
         let status = response.status().as_u16();
         let body = response.bytes().await.expect("a body");
         if (200..300).contains(&status) {
@@ -68,4 +150,31 @@ impl TestApp {
             Err(Failure { status, error })
         }
     }
+
+    /// A page load: the status and where it redirects to, if anywhere.
+    pub async fn get(&self, path: &str) -> (u16, Option<String>) {
+        let response = self
+            .http
+            .get(format!("{}{path}", self.base_url))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("the server answers");
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        (response.status().as_u16(), location)
+    }
+}
+
+/// A transfer_credits argument with a fresh request id.
+pub fn credit_request(sub_account_id: i64, credits: &str, note: &str) -> Value {
+    json!({ "request": {
+        "sub_account_id": sub_account_id,
+        "credits": credits,
+        "note": note,
+        "request_id": uuid::Uuid::new_v4().to_string(),
+    }})
 }

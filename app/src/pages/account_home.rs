@@ -1,0 +1,33 @@
+//! A customer's home: its balance and its transfers, read-only.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::components::ledger_table::Transfers;
+use crate::components::own_account::OwnAccount;
+use crate::model::Grouped;
+
+#[component]
+pub fn AccountHome() -> impl IntoView {
+    let own = OwnAccount::expect();
+    view! {
+        <Title text="Your account" />
+        <div class="page-head">
+            <h1>"Your account"</h1>
+            <p class="lede">"Your credits and every transfer to or from your account."</p>
+        </div>
+        <section class="card stat" aria-labelledby="balance-title">
+            <h2 id="balance-title" class="muted">"Balance"</h2>
+            <p class="stat-value">
+                <Transition fallback=|| "…">{move || own.balance().map(|balance| Grouped(balance).to_string())}</Transition>
+                " credits"
+            </p>
+        </section>
+        <section class="card" aria-labelledby="transfers-title">
+            <header class="card-head">
+                <h2 id="transfers-title">"Transfers"</h2>
+            </header>
+            <Transfers />
+        </section>
+    }
+}

@@ -1,0 +1,193 @@
+//! Signing in and out over HTTP: the cookie, page redirects, logout, suspension and throttling.
+
+mod support;
+
+use app::error::AppError;
+use app::model::AccountSummary;
+use serde_json::{Value, json};
+use server::demo::DEMO_PASSWORD;
+use support::TestApp;
+
+#[tokio::test]
+async fn signing_in_sets_an_http_only_lax_cookie_and_lands_by_account_kind() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .browser()
+        .http
+        .post(format!("{}/api/sign_in", app.base_url))
+        .json(&json!({ "login": "direct", "password": DEMO_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let landing: String = response.json().await.unwrap();
+
+    assert_eq!(landing, "/reseller/customers");
+    assert!(cookie.starts_with("creditdesk_session="), "{cookie}");
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=43200"] {
+        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+    }
+    let customer: String = app
+        .browser()
+        .call(
+            "sign_in",
+            json!({ "login": "customer1", "password": DEMO_PASSWORD }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(customer, "/account");
+}
+
+#[tokio::test]
+async fn pages_need_a_session_and_a_signed_in_user_skips_the_sign_in_page() {
+    let app = TestApp::spawn().await;
+    let anonymous = app.browser();
+    for path in ["/", "/reseller/customers", "/account", "/no-such-page"] {
+        assert_eq!(
+            anonymous.get(path).await,
+            (303, Some("/sign-in".to_owned())),
+            "{path}"
+        );
+    }
+    assert_eq!(anonymous.get("/sign-in").await.0, 200);
+
+    let direct = app.signed_in("direct").await;
+    assert_eq!(
+        direct.get("/").await,
+        (303, Some("/reseller/customers".to_owned()))
+    );
+    assert_eq!(
+        direct.get("/sign-in").await,
+        (303, Some("/reseller/customers".to_owned()))
+    );
+    assert_eq!(direct.get("/reseller/customers").await.0, 200);
+    let customer = app.signed_in("customer1").await;
+    assert_eq!(customer.get("/").await, (303, Some("/account".to_owned())));
+}
+
+#[tokio::test]
+async fn signing_out_invalidates_the_token_even_if_replayed() {
+    let app = TestApp::spawn().await;
+    let direct = app.signed_in("direct").await;
+    let cookie = session_cookie(&app, "direct").await;
+
+    direct.call::<()>("sign_out", json!({})).await.unwrap();
+    let after: Result<AccountSummary, _> = direct.call("my_account", json!({})).await;
+    assert_eq!(after.unwrap_err().error, AppError::Unauthenticated);
+
+    // The other session (its own cookie) still works until it signs out too.
+    assert_eq!(my_account_with_cookie(&app, &cookie).await, 200);
+    let response = app
+        .browser()
+        .http
+        .post(format!("{}/api/sign_out", app.base_url))
+        .header("cookie", &cookie)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    assert_eq!(
+        my_account_with_cookie(&app, &cookie).await,
+        401,
+        "a replayed token is dead"
+    );
+}
+
+#[tokio::test]
+async fn suspending_an_account_ends_its_sessions_at_once() {
+    let app = TestApp::spawn().await;
+    let direct = app.signed_in("direct").await;
+    let reseller = app.signed_in("reseller1").await;
+    let id = app.account_of("reseller1").await.0;
+
+    let _: AccountSummary = direct
+        .call(
+            "set_sub_account_state",
+            json!({ "account_id": id, "state": "Suspended" }),
+        )
+        .await
+        .unwrap();
+
+    let ended = reseller
+        .call::<AccountSummary>("my_account", json!({}))
+        .await
+        .unwrap_err();
+    assert_eq!(ended.error, AppError::Unauthenticated);
+    let refused = app
+        .browser()
+        .call::<String>(
+            "sign_in",
+            json!({ "login": "reseller1", "password": DEMO_PASSWORD }),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (refused.status, &refused.error),
+        (403, &AppError::AccountSuspended)
+    );
+    assert_eq!(
+        refused.error.to_string(),
+        "This account is suspended; ask your reseller to reactivate it"
+    );
+}
+
+#[tokio::test]
+async fn wrong_passwords_are_refused_then_throttled_with_a_clear_message() {
+    let app = TestApp::spawn().await;
+    let browser = app.browser();
+    let attempt = |password: &'static str| {
+        browser.call::<String>(
+            "sign_in",
+            json!({ "login": "direct", "password": password }),
+        )
+    };
+
+    for _ in 0..5 {
+        let wrong = attempt("not the password").await.unwrap_err();
+        assert_eq!(
+            (wrong.status, wrong.error.to_string().as_str()),
+            (401, "Wrong login or password")
+        );
+    }
+    let throttled = attempt(DEMO_PASSWORD).await.unwrap_err();
+    assert_eq!(throttled.status, 429);
+    assert_eq!(
+        throttled.error.to_string(),
+        "Too many failed sign-ins; try again in 15 minutes"
+    );
+}
+
+async fn session_cookie(app: &TestApp, login: &str) -> String {
+    let response = app
+        .browser()
+        .http
+        .post(format!("{}/api/sign_in", app.base_url))
+        .json(&json!({ "login": login, "password": DEMO_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    let set_cookie = response.headers()["set-cookie"].to_str().unwrap();
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
+async fn my_account_with_cookie(app: &TestApp, cookie: &str) -> u16 {
+    let response = app
+        .browser()
+        .http
+        .post(format!("{}/api/my_account", app.base_url))
+        .header("cookie", cookie)
+        .json(&Value::Object(Default::default()))
+        .send()
+        .await
+        .unwrap();
+    response.status().as_u16()
+}
