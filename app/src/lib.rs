@@ -23,6 +23,11 @@ use crate::pages::manage_customers::ManageCustomers;
 use crate::pages::not_found::NotFound;
 use crate::pages::sign_in::SignIn;
 
+/// The brand mark in the browser tab, inline so that it costs no request.
+const FAVICON: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24'%3E\
+%3Cellipse cx='12' cy='7' rx='8' ry='3.5' fill='%233b5bdb'/%3E%3Cpath d='M4 7v10c0 2 3.6 3.5 8 3.5s8-1.5 8-3.5V7' \
+fill='none' stroke='%233b5bdb' stroke-width='2'/%3E%3C/svg%3E";
+
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -32,6 +37,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light" />
+                <link rel="icon" href=FAVICON />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />

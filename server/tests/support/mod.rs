@@ -16,7 +16,7 @@ use server::web::WebConfig;
 pub struct TestApp {
     pub base_url: String,
     pub ledger: Ledger,
-    _database: TestDatabase,
+    database: TestDatabase,
 }
 
 /// A server function's failure as the client sees it: the HTTP status and the decoded error.
@@ -53,8 +53,13 @@ impl TestApp {
         Self {
             base_url,
             ledger,
-            _database: database,
+            database,
         }
+    }
+
+    /// The URL of this app's database, for other processes to share it.
+    pub fn database_url(&self) -> String {
+        self.database.settings.url.clone()
     }
 
     pub fn browser(&self) -> Browser {
