@@ -104,6 +104,10 @@ fn authority(url: &str) -> Option<&str> {
 /// signed-in user to where their kind of account starts. A session whose expiry slid forward gets a
 /// fresh cookie.
 async fn resolve_session(State(gate): State<Gate>, mut request: Request, next: Next) -> Response {
+    // Static assets are the same for everyone: no session lookup for them.
+    if request.uri().path().starts_with("/pkg/") {
+        return next.run(request).await;
+    }
     let address = client_address(&request, gate.config.trust_proxy);
     request.extensions_mut().insert(ClientAddress(address));
     let ledger = &gate.state.ledger;
@@ -143,10 +147,7 @@ async fn resolve_session(State(gate): State<Gate>, mut request: Request, next: N
 }
 
 fn is_public(path: &str) -> bool {
-    path == "/sign-in"
-        || path == "/favicon.ico"
-        || path.starts_with("/pkg/")
-        || path.starts_with("/api/")
+    path == "/sign-in" || path == "/favicon.ico" || path.starts_with("/api/")
 }
 
 fn client_address(request: &Request, trust_proxy: bool) -> String {
@@ -154,7 +155,8 @@ fn client_address(request: &Request, trust_proxy: bool) -> String {
         .then(|| request.headers().get("x-forwarded-for"))
         .flatten()
         .and_then(|value| value.to_str().ok())
-        .and_then(|list| list.split(',').next())
+        // The last entry is the one our load balancer added; earlier ones are the client's word.
+        .and_then(|list| list.rsplit(',').next())
         .map(|address| address.trim().to_owned());
     forwarded
         .or_else(|| {
