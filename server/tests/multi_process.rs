@@ -15,9 +15,7 @@ use app::error::AppError;
 use app::model::TransferReceipt;
 use ledger::testing::TestDatabase;
 use ledger::{AccountKind, Credits, IdempotencyKey, Note};
-use serde_json::json;
-use server::demo::DEMO_PASSWORD;
-use support::{TestApp, credit_request};
+use support::{TestApp, credit_request, session_cookie};
 use tokio::sync::Semaphore;
 
 const OPERATIONS: usize = 1_200;
@@ -71,19 +69,6 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// Signs in through `server` and returns the session cookie, which works on every server.
-async fn session_cookie(http: &reqwest::Client, server: &ServerProcess, login: &str) -> String {
-    let response = http
-        .post(format!("{}/api/sign_in", server.base_url))
-        .json(&json!({ "login": login, "password": DEMO_PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    assert!(response.status().is_success(), "{login} signs in");
-    let set_cookie = response.headers()["set-cookie"].to_str().unwrap();
-    set_cookie.split(';').next().unwrap().to_owned()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,8 +132,8 @@ async fn two_servers_on_one_database_move_every_credit_once() {
     for server in &servers {
         server.wait_until_serving(&http).await;
     }
-    let direct_cookie = session_cookie(&http, &servers[0], "direct").await;
-    let reseller_cookie = session_cookie(&http, &servers[1], "reseller1").await;
+    let direct_cookie = session_cookie(&http, &servers[0].base_url, "direct").await;
+    let reseller_cookie = session_cookie(&http, &servers[1].base_url, "reseller1").await;
     let targets = [
         (direct_cookie.clone(), setup.account_of("reseller1").await.0),
         (direct_cookie.clone(), setup.account_of("reseller2").await.0),

@@ -6,7 +6,7 @@ use app::error::AppError;
 use app::model::AccountSummary;
 use serde_json::{Value, json};
 use server::demo::DEMO_PASSWORD;
-use support::TestApp;
+use support::{TestApp, session_cookie};
 
 #[tokio::test]
 async fn signing_in_sets_an_http_only_lax_cookie_and_lands_by_account_kind() {
@@ -72,7 +72,7 @@ async fn pages_need_a_session_and_a_signed_in_user_skips_the_sign_in_page() {
 async fn signing_out_invalidates_the_token_even_if_replayed() {
     let app = TestApp::spawn().await;
     let direct = app.signed_in("direct").await;
-    let cookie = session_cookie(&app, "direct").await;
+    let cookie = session_cookie(&reqwest::Client::new(), &app.base_url, "direct").await;
 
     direct.call::<()>("sign_out", json!({})).await.unwrap();
     let after: Result<AccountSummary, _> = direct.call("my_account", json!({})).await;
@@ -164,19 +164,6 @@ async fn wrong_passwords_are_refused_then_throttled_with_a_clear_message() {
         throttled.error.to_string(),
         "Too many failed sign-ins; try again in 15 minutes"
     );
-}
-
-async fn session_cookie(app: &TestApp, login: &str) -> String {
-    let response = app
-        .browser()
-        .http
-        .post(format!("{}/api/sign_in", app.base_url))
-        .json(&json!({ "login": login, "password": DEMO_PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    let set_cookie = response.headers()["set-cookie"].to_str().unwrap();
-    set_cookie.split(';').next().unwrap().to_owned()
 }
 
 async fn my_account_with_cookie(app: &TestApp, cookie: &str) -> u16 {

@@ -174,6 +174,20 @@ impl Browser {
     }
 }
 
+/// Signs `login` in with the demo password at `base_url` and returns its `name=value` session
+/// cookie, which any server on the same database accepts.
+pub async fn session_cookie(http: &reqwest::Client, base_url: &str, login: &str) -> String {
+    let response = http
+        .post(format!("{base_url}/api/sign_in"))
+        .json(&json!({ "login": login, "password": DEMO_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{login} signs in");
+    let set_cookie = response.headers()["set-cookie"].to_str().unwrap();
+    set_cookie.split(';').next().unwrap().to_owned()
+}
+
 /// A transfer_credits argument with a fresh request id.
 pub fn credit_request(sub_account_id: i64, credits: &str, note: &str) -> Value {
     json!({ "request": {
