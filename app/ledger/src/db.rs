@@ -4,11 +4,14 @@
 //! `BIGINT` everywhere). What differs is kept here: how a write transaction starts, which migrations
 //! apply, and per-connection settings.
 
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, install_default_drivers};
 use sqlx::error::ErrorKind;
-use sqlx::{AnyPool, Executor, Transaction};
+use sqlx::{AnyConnection, AnyPool, Executor, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
 /// How to reach the database and how hard to try.
 #[derive(Debug, Clone)]
@@ -56,6 +59,40 @@ pub enum ConnectError {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite has one writer at a time. Queueing writers here, in order, beats having them poll the
+    /// file lock with SQLite's busy timeout (whose back-off sleeps put 100 ms and more on the
+    /// slowest transfers). Other processes on the same file still wait on the busy timeout.
+    writers: Option<Arc<Mutex<()>>>,
+}
+
+/// A write transaction; on SQLite it also holds this process's writer turn until it ends.
+pub struct WriteTx {
+    tx: Transaction<'static, sqlx::Any>,
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        self.tx.rollback().await
+    }
+}
+
+impl Deref for WriteTx {
+    type Target = AnyConnection;
+
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
 }
 
 impl Db {
@@ -99,7 +136,12 @@ impl Db {
                 .await
                 .map_err(ConnectError::Configure)?;
         }
-        let db = Self { pool, backend };
+        let writers = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        let db = Self {
+            pool,
+            backend,
+            writers,
+        };
         db.migrate().await?;
         Ok(db)
     }
@@ -126,13 +168,18 @@ impl Db {
     /// Starts a transaction that will write.
     ///
     /// SQLite: `BEGIN IMMEDIATE` takes the write lock up front, so a transaction that reads before it
-    /// writes cannot fail on upgrade; writers queue on the busy timeout instead. PostgreSQL: READ
+    /// writes cannot fail on upgrade; this process's writers take turns in `writers`. PostgreSQL: READ
     /// COMMITTED, with conditional updates and a fixed row-lock order doing the work.
-    pub async fn begin_write(&self) -> Result<Transaction<'static, sqlx::Any>, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
-        }
+    pub async fn begin_write(&self) -> Result<WriteTx, sqlx::Error> {
+        let turn = match &self.writers {
+            Some(writers) => Some(Arc::clone(writers).lock_owned().await),
+            None => None,
+        };
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(WriteTx { tx, _turn: turn })
     }
 
     pub async fn close(&self) {
