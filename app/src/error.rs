@@ -5,7 +5,7 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Credits, Grouped};
+use crate::format::{CreditCount, Grouped};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
@@ -13,15 +13,15 @@ pub enum AppError {
     InvalidCredits,
     #[error("Enter a number of credits other than 0, e.g. 30 to give or -5 to take back")]
     ZeroCredits,
-    #[error("One transfer can move at most {}", Credits(*max))]
+    #[error("One transfer can move at most {}", CreditCount(*max))]
     TooManyCredits { max: i64 },
     #[error("Add a note so you can track this transfer")]
     NoteRequired,
     #[error("Keep the note to {} characters or fewer", Grouped(*max as i64))]
     NoteTooLong { max: usize },
-    #[error("You have {}; you cannot give {}", Credits(*available), Grouped(*requested))]
+    #[error("You have {}; you cannot give {}", CreditCount(*available), Grouped(*requested))]
     NotEnoughCredits { available: i64, requested: i64 },
-    #[error("{name} has {}; you cannot revoke {}", Credits(*available), Grouped(*requested))]
+    #[error("{name} has {}; you cannot revoke {}", CreditCount(*available), Grouped(*requested))]
     SubAccountShort {
         name: String,
         available: i64,
@@ -65,7 +65,51 @@ pub enum AppError {
     Internal,
 }
 
+/// A form field an error can be pinned on, so the form marks that field invalid next to the alert.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormField {
+    Credits,
+    Note,
+    Name,
+    Login,
+    Password,
+    /// Login and password together: a failed sign-in does not say which one was wrong, so that it
+    /// does not reveal which logins exist.
+    Credentials,
+}
+
 impl AppError {
+    /// The field whose value caused this error, if the error is about what was typed rather than
+    /// about the state of things. Listed variant by variant so that a new error has to decide.
+    pub fn field(&self) -> Option<FormField> {
+        match self {
+            Self::InvalidCredits
+            | Self::ZeroCredits
+            | Self::TooManyCredits { .. }
+            | Self::NotEnoughCredits { .. }
+            | Self::SubAccountShort { .. } => Some(FormField::Credits),
+            Self::NoteRequired | Self::NoteTooLong { .. } => Some(FormField::Note),
+            Self::NameRequired | Self::NameTooLong { .. } => Some(FormField::Name),
+            Self::InvalidLogin | Self::LoginTaken => Some(FormField::Login),
+            Self::PasswordTooShort { .. } | Self::PasswordTooLong { .. } => {
+                Some(FormField::Password)
+            }
+            Self::WrongCredentials => Some(FormField::Credentials),
+            // About the account, the session or the connection: retyping a field cannot fix these.
+            Self::Suspended { .. }
+            | Self::SubAccountNotFound
+            | Self::NotAReseller
+            | Self::TooManyAttempts { .. }
+            | Self::AccountSuspended
+            | Self::Unauthenticated
+            | Self::CrossSite
+            | Self::RequestReused
+            | Self::BadRequest
+            | Self::Unreachable
+            | Self::Internal => None,
+        }
+    }
+
     /// The HTTP status a server function answers with when it fails this way.
     pub fn status(&self) -> u16 {
         match self {
@@ -143,6 +187,59 @@ mod tests {
             limit.to_string(),
             "One transfer can move at most 1,000,000,000 credits"
         );
+    }
+
+    #[test]
+    fn a_refused_amount_marks_the_credits_field() {
+        let short = AppError::SubAccountShort {
+            name: "Acme".into(),
+            available: 0,
+            requested: 1,
+        };
+        for error in [
+            AppError::ZeroCredits,
+            AppError::TooManyCredits { max: 10 },
+            short,
+        ] {
+            assert_eq!(error.field(), Some(FormField::Credits), "{error:?}");
+        }
+    }
+
+    #[test]
+    fn each_typed_value_is_blamed_on_its_own_field() {
+        assert_eq!(
+            AppError::NoteTooLong { max: 5 }.field(),
+            Some(FormField::Note)
+        );
+        assert_eq!(AppError::NameRequired.field(), Some(FormField::Name));
+        assert_eq!(AppError::LoginTaken.field(), Some(FormField::Login));
+        assert_eq!(
+            AppError::PasswordTooShort { min: 8 }.field(),
+            Some(FormField::Password)
+        );
+    }
+
+    #[test]
+    fn a_wrong_password_blames_login_and_password_together() {
+        assert_eq!(
+            AppError::WrongCredentials.field(),
+            Some(FormField::Credentials)
+        );
+    }
+
+    #[test]
+    fn errors_about_the_account_or_the_connection_mark_no_field() {
+        let suspended = AppError::Suspended {
+            name: "Acme".into(),
+        };
+        for error in [
+            suspended,
+            AppError::TooManyAttempts { minutes: 1 },
+            AppError::Unauthenticated,
+            AppError::Unreachable,
+        ] {
+            assert_eq!(error.field(), None, "{error:?}");
+        }
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod components;
 pub mod error;
+pub mod format;
 pub mod model;
 pub mod pages;
 pub mod server_fns;

@@ -1,20 +1,19 @@
 //! Wire types shared by the UI and the server functions: plain serde, safe for wasm.
 
-use std::fmt;
-
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
+/// Mirrors `ledger::AccountKind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum AccountType {
+pub enum AccountKind {
     Platform,
     DirectReseller,
     Reseller,
     Customer,
 }
 
-impl AccountType {
+impl AccountKind {
     pub fn label(self) -> &'static str {
         match self {
             Self::Platform => "Platform",
@@ -25,13 +24,14 @@ impl AccountType {
     }
 }
 
+/// Mirrors `ledger::AccountStatus`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum AccountState {
+pub enum AccountStatus {
     Active,
     Suspended,
 }
 
-impl AccountState {
+impl AccountStatus {
     pub fn label(self) -> &'static str {
         match self {
             Self::Active => "Active",
@@ -40,7 +40,7 @@ impl AccountState {
     }
 }
 
-impl AccountType {
+impl AccountKind {
     /// Where someone signed in to an account of this kind starts.
     pub fn landing_path(self) -> &'static str {
         match self {
@@ -54,28 +54,29 @@ impl AccountType {
     }
 }
 
-/// An account as a reseller sees it: its own, or one of its sub-accounts.
+/// An account as a reseller sees it: its own, or one of its sub-accounts. Mirrors `ledger::Account`
+/// (and `ledger::SubAccount`, with its login).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct AccountSummary {
     pub id: i64,
     pub name: String,
-    pub kind: AccountType,
+    pub kind: AccountKind,
     pub balance: i64,
-    pub state: AccountState,
+    pub status: AccountStatus,
     /// For a sub-account, the login of its user; for one's own account, the signed-in login.
     pub login: Option<String>,
 }
 
-/// The "Add reseller" / "Add customer" form.
+/// The "Add reseller" / "Add customer" form. Mirrors `ledger::NewSubAccount`, before parsing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewSubAccount {
-    pub kind: AccountType,
+    pub kind: AccountKind,
     pub name: String,
     pub login: String,
     pub password: String,
 }
 
-/// What the credit pop-up sends. `credits` is the text as typed ("30", "-5"): the server parses it with
+/// What the credit pop-up sends; mirrors `ledger::TransferRequest` before parsing. `credits` is the text as typed ("30", "-5"): the server parses it with
 /// the same [`CreditChange::parse`] the pop-up uses, and its answer is the one that counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreditRequest {
@@ -136,17 +137,18 @@ pub fn check_note(note: &str) -> Result<(), AppError> {
     }
 }
 
-/// Ledger entries per page of history.
-pub const HISTORY_PAGE: usize = 20;
+/// Transfers per page of an account's list of transfers.
+pub const TRANSFERS_PAGE: u32 = 20;
 
+/// Mirrors `ledger::TransferKind`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum TransferType {
+pub enum TransferKind {
     Grant,
     Revoke,
     TopUp,
 }
 
-impl TransferType {
+impl TransferKind {
     pub fn label(self) -> &'static str {
         match self {
             Self::Grant => "Grant",
@@ -156,11 +158,11 @@ impl TransferType {
     }
 }
 
-/// One ledger entry seen from the viewer's account.
+/// One transfer seen from one account's list of transfers. Mirrors `ledger::AccountTransfer`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LedgerLine {
+pub struct AccountTransfer {
     pub id: i64,
-    pub kind: TransferType,
+    pub kind: TransferKind,
     /// The other side of the movement.
     pub counterparty: String,
     /// Positive when credits came in, negative when they went out.
@@ -183,68 +185,60 @@ pub struct TransferReceipt {
     pub own_balance: i64,
 }
 
-/// A number of credits as people read it: grouped thousands, singular for one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Credits(pub i64);
+/// Each wire enum converts to and from the ledger enum it mirrors (server only: the wasm has no ledger).
+#[cfg(feature = "ssr")]
+mod mirrors {
+    use super::{AccountKind, AccountStatus, TransferKind};
 
-impl fmt::Display for Credits {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let unit = if self.0.abs() == 1 {
-            "credit"
-        } else {
-            "credits"
-        };
-        write!(f, "{} {unit}", Grouped(self.0))
-    }
-}
-
-/// A whole number with thousands separators: 1,250,000.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Grouped(pub i64);
-
-impl fmt::Display for Grouped {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let digits = self.0.unsigned_abs().to_string();
-        if self.0 < 0 {
-            f.write_str("-")?;
-        }
-        for (i, digit) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                f.write_str(",")?;
+    impl From<ledger::AccountKind> for AccountKind {
+        fn from(kind: ledger::AccountKind) -> Self {
+            match kind {
+                ledger::AccountKind::Platform => Self::Platform,
+                ledger::AccountKind::DirectReseller => Self::DirectReseller,
+                ledger::AccountKind::Reseller => Self::Reseller,
+                ledger::AccountKind::Customer => Self::Customer,
             }
-            write!(f, "{digit}")?;
         }
-        Ok(())
     }
-}
 
-/// A moment as `2026-11-25 19:40 UTC`: the same text on the server and in the browser, so hydration
-/// never disagrees about time zones.
-pub fn format_utc(millis: i64) -> String {
-    let seconds = millis.div_euclid(1000);
-    let (days, second_of_day) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
-    let (year, month, day) = civil_from_days(days);
-    let (hour, minute) = (second_of_day / 3600, second_of_day % 3600 / 60);
-    format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02} UTC")
-}
+    impl From<AccountKind> for ledger::AccountKind {
+        fn from(kind: AccountKind) -> Self {
+            match kind {
+                AccountKind::Platform => Self::Platform,
+                AccountKind::DirectReseller => Self::DirectReseller,
+                AccountKind::Reseller => Self::Reseller,
+                AccountKind::Customer => Self::Customer,
+            }
+        }
+    }
 
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
-    let month = if shifted_month < 10 {
-        shifted_month + 3
-    } else {
-        shifted_month - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    impl From<ledger::AccountStatus> for AccountStatus {
+        fn from(status: ledger::AccountStatus) -> Self {
+            match status {
+                ledger::AccountStatus::Active => Self::Active,
+                ledger::AccountStatus::Suspended => Self::Suspended,
+            }
+        }
+    }
+
+    impl From<AccountStatus> for ledger::AccountStatus {
+        fn from(status: AccountStatus) -> Self {
+            match status {
+                AccountStatus::Active => Self::Active,
+                AccountStatus::Suspended => Self::Suspended,
+            }
+        }
+    }
+
+    impl From<ledger::TransferKind> for TransferKind {
+        fn from(kind: ledger::TransferKind) -> Self {
+            match kind {
+                ledger::TransferKind::Grant => Self::Grant,
+                ledger::TransferKind::Revoke => Self::Revoke,
+                ledger::TransferKind::TopUp => Self::TopUp,
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -294,20 +288,5 @@ mod tests {
     fn a_blank_note_is_refused() {
         assert_eq!(check_note("  "), Err(AppError::NoteRequired));
         assert_eq!(check_note("June order"), Ok(()));
-    }
-
-    #[test]
-    fn credits_read_naturally() {
-        assert_eq!(Credits(1).to_string(), "1 credit");
-        assert_eq!(Credits(10).to_string(), "10 credits");
-        assert_eq!(Credits(1_250_000).to_string(), "1,250,000 credits");
-        assert_eq!(Credits(-1000).to_string(), "-1,000 credits");
-    }
-
-    #[test]
-    fn times_are_shown_in_utc() {
-        assert_eq!(format_utc(0), "1970-01-01 00:00 UTC");
-        assert_eq!(format_utc(1_795_635_600_000), "2026-11-25 19:40 UTC");
-        assert_eq!(format_utc(951_782_400_000), "2000-02-29 00:00 UTC");
     }
 }

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use axum::http::HeaderMap;
-use axum::http::header::{COOKIE, HeaderValue};
+use axum::http::header::{COOKIE, HeaderValue, SET_COOKIE};
 use ledger::SessionToken;
 
 pub const COOKIE_NAME: &str = "creditdesk_session";
@@ -40,14 +40,11 @@ pub fn clear_cookie(request: &HeaderMap) -> HeaderValue {
 
 /// True when a response already sets the session cookie (so nothing should set it again).
 pub fn sets_cookie(response: &HeaderMap) -> bool {
-    response
-        .get_all(axum::http::header::SET_COOKIE)
-        .iter()
-        .any(|value| {
-            value
-                .as_bytes()
-                .starts_with(format!("{COOKIE_NAME}=").as_bytes())
-        })
+    response.get_all(SET_COOKIE).iter().any(|value| {
+        value
+            .as_bytes()
+            .starts_with(format!("{COOKIE_NAME}=").as_bytes())
+    })
 }
 
 fn cookie(value: &str, max_age_secs: u64, request: &HeaderMap) -> HeaderValue {

@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use app::state::AppState;
 use clap::Parser;
-use ledger::Ledger;
+use ledger::{Ledger, WorkedExampleError};
 use server::config::{Cli, Command, ResellerCommand, UserCommand};
 use server::web::WebConfig;
 use server::{demo, operator, telemetry, verify, web};
@@ -39,7 +39,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             ExitCode::SUCCESS
         }
         Command::Demo { if_empty } => match demo::load(&ledger).await {
-            Err(demo::DemoError::NotEmpty) if if_empty => {
+            Err(WorkedExampleError::NotEmpty) if if_empty => {
                 println!("The database already has accounts; leaving them as they are.");
                 ExitCode::SUCCESS
             }
@@ -49,7 +49,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             }
         },
         Command::Verify => {
-            let report = ledger.verify().await?;
+            let report = ledger.verify(&operator::operator()).await?;
             verify::print(&report);
             if report.is_clean() {
                 ExitCode::SUCCESS

@@ -3,12 +3,14 @@
 use std::io::{BufRead, IsTerminal};
 
 use ledger::{
-    AccountKind, AccountName, Credits, IdempotencyKey, Ledger, Login, Note, OpenAccountError,
-    Password, SetPasswordError, StoreError, TransferError,
+    AccountName, Credits, IdempotencyKey, Ledger, Login, Note, OpenAccountError, Operator,
+    Password, SetPasswordError, StoreError, TopUp, TransferError,
 };
 
-/// The actor recorded in the ledger for command-line top-ups.
-const OPERATOR: &str = "operator";
+/// Who the command line acts as; recorded in the ledger with every top-up.
+pub fn operator() -> Operator {
+    Operator::new("operator")
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum OperatorError {
@@ -44,13 +46,7 @@ pub async fn create_direct_reseller(
     let (name, login) = (AccountName::parse(name)?, Login::parse(login)?);
     let (password, generated) = password_from_stdin_or_generated()?;
     let opened = ledger
-        .open_account(
-            ledger.platform_id(),
-            AccountKind::DirectReseller,
-            &name,
-            &login,
-            &password,
-        )
+        .open_direct_reseller(&operator(), &name, &login, &password)
         .await?;
     println!(
         "Opened direct reseller {} (account {}) with login {login}.",
@@ -69,19 +65,18 @@ pub async fn top_up(
     note: &str,
 ) -> Result<(), OperatorError> {
     let login = Login::parse(login)?;
+    let operator = operator();
     let account = ledger
-        .account_by_login(&login)
+        .account_by_login(&operator, &login)
         .await?
         .ok_or_else(|| OperatorError::UnknownLogin(login.to_string()))?;
-    let transfer = ledger
-        .top_up(
-            OPERATOR,
-            account.id,
-            Credits::new(credits)?,
-            &Note::parse(note)?,
-            &IdempotencyKey::generate(),
-        )
-        .await?;
+    let top_up = TopUp {
+        direct_reseller: account.id,
+        credits: Credits::new(credits)?,
+        note: Note::parse(note)?,
+        key: IdempotencyKey::generate(),
+    };
+    let transfer = ledger.top_up(&operator, &top_up).await?;
     println!(
         "Topped up {} with {} credits; its balance is now {}.",
         account.name, transfer.amount, transfer.to_balance_after
@@ -92,7 +87,7 @@ pub async fn top_up(
 pub async fn set_password(ledger: &Ledger, login: &str) -> Result<(), OperatorError> {
     let login = Login::parse(login)?;
     let (password, generated) = password_from_stdin_or_generated()?;
-    ledger.set_password(&login, &password).await?;
+    ledger.set_password(&operator(), &login, &password).await?;
     println!("Password of {login} replaced; its sessions have ended.");
     if generated {
         println!("Password (shown once): {}", password.expose());

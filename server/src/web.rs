@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use app::error::AppError;
-use app::model::AccountType;
+use app::model::AccountKind;
 use app::session::{self, ClientAddress};
 use app::state::AppState;
 use app::{App, shell};
@@ -125,7 +125,7 @@ async fn resolve_session(State(gate): State<Gate>, mut request: Request, next: N
     match &active {
         None if is_page => return Redirect::to("/sign-in").into_response(),
         Some(active) if request.method() == Method::GET && matches!(path, "/" | "/sign-in") => {
-            return Redirect::to(AccountType::from(active.signed_in.kind).landing_path())
+            return Redirect::to(AccountKind::from(active.signed_in.kind).landing_path())
                 .into_response();
         }
         _ => {}

@@ -4,12 +4,16 @@
 mod support;
 
 use app::error::AppError;
-use app::model::{AccountSummary, LedgerLine, TransferReceipt};
-use ledger::{AccountId, AccountKind, Actor, Credits, IdempotencyKey, Note, TransferRequest};
-use serde_json::{Value, json};
-use support::{Browser, Failure, TestApp, credit_request};
+use app::model::{self, AccountStatus};
+use app::server_fns::{
+    AccountTransfers, CreateSubAccount, MyAccount, RenameSubAccount, SetSubAccountStatus,
+    SubAccounts, TransferCredits,
+};
+use ledger::testing::{self, operator, transfer_request};
+use ledger::{AccountId, AccountKind};
+use support::{Browser, Failure, TestApp, credit_request, own_transfers};
 
-/// The demo tree, grown so that every caller has a child, a grandchild and strangers:
+/// The worked example, grown so that every caller has a child, a grandchild and strangers:
 ///
 /// ```text
 /// direct ─┬─ reseller1 ─┬─ acme (customer)
@@ -20,84 +24,69 @@ use support::{Browser, Failure, TestApp, credit_request};
 /// ```
 struct World {
     app: TestApp,
-    direct: AccountId,
     reseller1: AccountId,
     acme: AccountId,
     deep: AccountId,
-    other: AccountId,
     otherres: AccountId,
     otherdeep: AccountId,
 }
 
 async fn world() -> World {
     let app = TestApp::spawn().await;
-    let direct = app.account_of("direct").await;
-    let reseller1 = app.account_of("reseller1").await;
-    let acme = app
-        .open(reseller1, AccountKind::Customer, "Acme", "acme")
-        .await;
-    let subres = app
-        .open(reseller1, AccountKind::Reseller, "Sub Reseller", "subres")
-        .await;
-    let deep = app
-        .open(subres, AccountKind::Customer, "Deep", "deep")
-        .await;
-    let other = app
-        .open(
-            app.ledger.platform_id(),
-            AccountKind::DirectReseller,
-            "Other",
-            "other",
-        )
-        .await;
-    let otherres = app
-        .open(other, AccountKind::Reseller, "Other Reseller", "otherres")
-        .await;
-    let otherdeep = app
-        .open(otherres, AccountKind::Customer, "Other Deep", "otherdeep")
-        .await;
+    let ledger = &app.ledger;
+    let direct = app.example.direct.clone();
+    let reseller1 = testing::actor(ledger, "reseller1").await;
+    let acme = testing::open(ledger, &reseller1, AccountKind::Customer, "Acme", "acme").await;
+    let subres = testing::open(
+        ledger,
+        &reseller1,
+        AccountKind::Reseller,
+        "Sub Reseller",
+        "subres",
+    )
+    .await;
+    let deep = testing::open(ledger, &subres, AccountKind::Customer, "Deep", "deep").await;
+    let other = testing::open_direct_reseller(ledger, "Other", "other").await;
+    let otherres = testing::open(
+        ledger,
+        &other,
+        AccountKind::Reseller,
+        "Other Reseller",
+        "otherres",
+    )
+    .await;
+    let otherdeep = testing::open(
+        ledger,
+        &otherres,
+        AccountKind::Customer,
+        "Other Deep",
+        "otherdeep",
+    )
+    .await;
 
     // Credits everywhere, so that a wrongly allowed grant or revoke would succeed and show.
-    app.ledger
-        .top_up(
-            "test",
-            other,
-            Credits::new(100).unwrap(),
-            &Note::parse("setup").unwrap(),
-            &IdempotencyKey::generate(),
-        )
-        .await
-        .unwrap();
+    testing::top_up(ledger, other.account(), 100).await;
     let grants = [
-        (direct, reseller1, 30),
-        (reseller1, acme, 10),
-        (reseller1, subres, 10),
-        (subres, deep, 5),
-        (other, otherres, 20),
-        (otherres, otherdeep, 10),
+        (&direct, &reseller1, 30),
+        (&reseller1, &acme, 10),
+        (&reseller1, &subres, 10),
+        (&subres, &deep, 5),
+        (&other, &otherres, 20),
+        (&otherres, &otherdeep, 10),
     ];
     for (from, to, credits) in grants {
-        let actor = Actor {
-            account: from,
-            name: "setup".into(),
-        };
-        let request = TransferRequest {
-            sub_account: to,
-            credits: Credits::new(credits).unwrap(),
-            note: Note::parse("setup").unwrap(),
-            key: IdempotencyKey::generate(),
-        };
-        app.ledger.grant(&actor, &request).await.unwrap();
+        ledger
+            .grant(from, &transfer_request(to.account(), credits))
+            .await
+            .unwrap();
     }
     World {
+        reseller1: reseller1.account(),
+        acme: acme.account(),
+        deep: deep.account(),
+        otherres: otherres.account(),
+        otherdeep: otherdeep.account(),
         app,
-        direct,
-        reseller1,
-        acme,
-        deep,
-        other,
-        otherres,
-        otherdeep,
     }
 }
 
@@ -109,7 +98,7 @@ enum Target {
     Missing,
 }
 
-/// The calls that name a target account, each as the JSON a page would send.
+/// The calls that name a target account, each sent as the page would send it.
 #[derive(Debug, Clone, Copy)]
 enum Call {
     Grant,
@@ -127,67 +116,61 @@ const CALLS: [Call; 5] = [
     Call::Suspend,
 ];
 
+/// Moves `credits` ("1", "-1") between the caller and `target`.
+async fn move_credits(
+    browser: &Browser,
+    target: i64,
+    credits: &str,
+    note: &str,
+) -> Result<(), Failure> {
+    let request = credit_request(target, credits, note);
+    browser.call(TransferCredits { request }).await.map(drop)
+}
+
+async fn rename(browser: &Browser, account_id: i64, name: &str) -> Result<(), Failure> {
+    let name = name.to_owned();
+    browser
+        .call(RenameSubAccount { account_id, name })
+        .await
+        .map(drop)
+}
+
+async fn set_status(
+    browser: &Browser,
+    account_id: i64,
+    status: AccountStatus,
+) -> Result<(), Failure> {
+    browser
+        .call(SetSubAccountStatus { account_id, status })
+        .await
+        .map(drop)
+}
+
 impl Call {
     async fn run(self, browser: &Browser, target: i64) -> Result<(), Failure> {
         match self {
-            Call::Grant => browser
-                .call::<TransferReceipt>("transfer_credits", credit_request(target, "1", "matrix"))
-                .await
-                .map(drop),
-            Call::Revoke => browser
-                .call::<TransferReceipt>("transfer_credits", credit_request(target, "-1", "matrix"))
-                .await
-                .map(drop),
+            Call::Grant => move_credits(browser, target, "1", "matrix").await,
+            Call::Revoke => move_credits(browser, target, "-1", "matrix").await,
             Call::ReadTransfers => browser
-                .call::<Vec<LedgerLine>>(
-                    "account_transfers",
-                    json!({ "account_id": target, "before": null }),
-                )
+                .call(AccountTransfers {
+                    account_id: Some(target),
+                    before: None,
+                })
                 .await
                 .map(drop),
-            Call::Rename => browser
-                .call::<AccountSummary>(
-                    "rename_sub_account",
-                    json!({ "account_id": target, "name": "Renamed" }),
-                )
-                .await
-                .map(drop),
-            Call::Suspend => browser
-                .call::<AccountSummary>(
-                    "set_sub_account_state",
-                    json!({ "account_id": target, "state": "Suspended" }),
-                )
-                .await
-                .map(drop),
+            Call::Rename => rename(browser, target, "Renamed").await,
+            Call::Suspend => set_status(browser, target, AccountStatus::Suspended).await,
         }
     }
 
     /// Puts back what an allowed call changed, so that the next call starts from the same world.
     async fn undo(self, browser: &Browser, target: i64, name: &str) {
         let undo = match self {
-            Call::Grant => browser
-                .call::<TransferReceipt>("transfer_credits", credit_request(target, "-1", "undo"))
-                .await
-                .map(drop),
-            Call::Revoke => browser
-                .call::<TransferReceipt>("transfer_credits", credit_request(target, "1", "undo"))
-                .await
-                .map(drop),
+            Call::Grant => move_credits(browser, target, "-1", "undo").await,
+            Call::Revoke => move_credits(browser, target, "1", "undo").await,
             Call::ReadTransfers => Ok(()),
-            Call::Rename => browser
-                .call::<AccountSummary>(
-                    "rename_sub_account",
-                    json!({ "account_id": target, "name": name }),
-                )
-                .await
-                .map(drop),
-            Call::Suspend => browser
-                .call::<AccountSummary>(
-                    "set_sub_account_state",
-                    json!({ "account_id": target, "state": "Active" }),
-                )
-                .await
-                .map(drop),
+            Call::Rename => rename(browser, target, name).await,
+            Call::Suspend => set_status(browser, target, AccountStatus::Active).await,
         };
         undo.expect("undo an allowed call");
     }
@@ -202,14 +185,32 @@ impl Call {
     }
 }
 
+/// A caller (none: not signed in), its own child, a grandchild and a foreign account; a customer has
+/// no children.
+type Caller<'a> = (
+    Option<&'a str>,
+    Option<AccountId>,
+    Option<AccountId>,
+    AccountId,
+);
+
 async fn balances(app: &TestApp) -> Vec<(i64, i64)> {
     let mut all = Vec::new();
     for id in 1..=12 {
-        if let Some(account) = app.ledger.account(AccountId(id)).await.unwrap() {
+        if let Some(account) = app
+            .ledger
+            .account(&operator(), AccountId(id))
+            .await
+            .unwrap()
+        {
             all.push((id, account.balance));
         }
     }
     all
+}
+
+async fn transfer_count(app: &TestApp) -> i64 {
+    app.ledger.verify(&operator()).await.unwrap().transfers
 }
 
 #[tokio::test]
@@ -217,13 +218,7 @@ async fn every_call_on_every_target_is_allowed_or_denied_exactly_as_expected() {
     let w = world().await;
     let app = &w.app;
     let missing = 999_999;
-    // (caller, its own child, grandchild, foreign account); a customer has no children.
-    let callers: [(
-        Option<&str>,
-        Option<AccountId>,
-        Option<AccountId>,
-        AccountId,
-    ); 5] = [
+    let callers: [Caller; 5] = [
         (None, Some(w.reseller1), Some(w.acme), w.otherdeep),
         (Some("direct"), Some(w.reseller1), Some(w.acme), w.otherdeep),
         (Some("reseller1"), Some(w.acme), Some(w.deep), w.otherres),
@@ -236,7 +231,7 @@ async fn every_call_on_every_target_is_allowed_or_denied_exactly_as_expected() {
         ),
     ];
     let before = balances(app).await;
-    let transfers_before = app.ledger.verify().await.unwrap().transfers;
+    let transfers_before = transfer_count(app).await;
     let mut allowed_moves = 0;
 
     for (login, child, grandchild, foreign) in callers {
@@ -254,7 +249,7 @@ async fn every_call_on_every_target_is_allowed_or_denied_exactly_as_expected() {
             let Some(id) = id else { continue };
             let name = app
                 .ledger
-                .account(id)
+                .account(&operator(), id)
                 .await
                 .unwrap()
                 .map(|a| a.name)
@@ -268,7 +263,7 @@ async fn every_call_on_every_target_is_allowed_or_denied_exactly_as_expected() {
                 };
                 let got = result
                     .as_ref()
-                    .map(|()| ())
+                    .copied()
                     .map_err(|failure| failure.error.clone());
                 assert_eq!(got, expected, "{login:?} {call:?} on {target:?}");
                 if result.is_ok() {
@@ -286,13 +281,40 @@ async fn every_call_on_every_target_is_allowed_or_denied_exactly_as_expected() {
         before,
         "denied calls moved nothing; allowed ones were undone"
     );
-    let report = app.ledger.verify().await.unwrap();
-    assert!(report.is_clean());
-    assert_eq!(report.transfers, transfers_before + allowed_moves);
+    testing::assert_verified(&app.ledger).await;
+    assert_eq!(transfer_count(app).await, transfers_before + allowed_moves);
     assert_eq!(
         allowed_moves, 12,
         "grant and revoke on the own child of the three resellers, undone"
     );
+}
+
+/// The "Add customer" form, filled in.
+fn new_customer(login: &str) -> CreateSubAccount {
+    CreateSubAccount {
+        account: model::NewSubAccount {
+            kind: model::AccountKind::Customer,
+            name: "New".into(),
+            login: login.into(),
+            password: "long enough".into(),
+        },
+    }
+}
+
+/// Asserts that each call, named by its endpoint, failed with `status` and `error`.
+fn assert_all_refused<const N: usize>(
+    refusals: [(&str, Result<(), Failure>); N],
+    status: u16,
+    error: &AppError,
+) {
+    for (endpoint, refused) in refusals {
+        let failure = refused.expect_err(endpoint);
+        assert_eq!(
+            (failure.status, &failure.error),
+            (status, error),
+            "{endpoint}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -300,67 +322,49 @@ async fn calls_without_a_target_depend_on_who_calls() {
     let w = world().await;
     let app = &w.app;
     let anonymous = app.browser();
-    let new_customer = |login: &str| json!({ "account": { "kind": "Customer", "name": "New", "login": login, "password": "long enough" } });
 
-    for endpoint in ["my_account", "sub_accounts"] {
-        let failure = anonymous
-            .call::<Value>(endpoint, json!({}))
-            .await
-            .unwrap_err();
-        assert_eq!(
-            (failure.status, failure.error),
-            (401, AppError::Unauthenticated),
-            "{endpoint}"
-        );
-    }
-    let own = anonymous
-        .call::<Value>(
+    let refusals = [
+        ("my_account", anonymous.call(MyAccount {}).await.map(drop)),
+        (
+            "sub_accounts",
+            anonymous.call(SubAccounts {}).await.map(drop),
+        ),
+        (
             "account_transfers",
-            json!({ "account_id": null, "before": null }),
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(own.error, AppError::Unauthenticated);
-    let create = anonymous
-        .call::<Value>("create_sub_account", new_customer("anon-new"))
-        .await
-        .unwrap_err();
-    assert_eq!(create.error, AppError::Unauthenticated);
+            anonymous.call(own_transfers()).await.map(drop),
+        ),
+        (
+            "create_sub_account",
+            anonymous.call(new_customer("anon-new")).await.map(drop),
+        ),
+    ];
+    assert_all_refused(refusals, 401, &AppError::Unauthenticated);
 
     let customer = app.signed_in("acme").await;
-    let me: AccountSummary = customer.call("my_account", json!({})).await.unwrap();
+    let me = customer.call(MyAccount {}).await.unwrap();
     assert_eq!(me.id, w.acme.0);
-    let lines: Vec<LedgerLine> = customer
-        .call(
-            "account_transfers",
-            json!({ "account_id": null, "before": null }),
-        )
-        .await
-        .unwrap();
-    assert_eq!(lines.len(), 1, "acme sees its own transfer");
-    for (endpoint, body) in [
-        ("sub_accounts", json!({})),
-        ("create_sub_account", new_customer("acme-child")),
-    ] {
-        let failure = customer.call::<Value>(endpoint, body).await.unwrap_err();
-        assert_eq!(
-            (failure.status, failure.error),
-            (403, AppError::NotAReseller),
-            "{endpoint}"
-        );
-    }
+    let transfers = customer.call(own_transfers()).await.unwrap();
+    assert_eq!(transfers.len(), 1, "acme sees its own transfer");
+    let refusals = [
+        (
+            "sub_accounts",
+            customer.call(SubAccounts {}).await.map(drop),
+        ),
+        (
+            "create_sub_account",
+            customer.call(new_customer("acme-child")).await.map(drop),
+        ),
+    ];
+    assert_all_refused(refusals, 403, &AppError::NotAReseller);
 
     let reseller1 = app.signed_in("reseller1").await;
-    let children: Vec<AccountSummary> = reseller1.call("sub_accounts", json!({})).await.unwrap();
+    let children = reseller1.call(SubAccounts {}).await.unwrap();
     let names: Vec<_> = children.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["Acme", "Sub Reseller"], "only its own children");
-    let created: AccountSummary = reseller1
-        .call("create_sub_account", new_customer("r1-new"))
-        .await
-        .unwrap();
+    let created = reseller1.call(new_customer("r1-new")).await.unwrap();
     let parent = app
         .ledger
-        .account(AccountId(created.id))
+        .account(&operator(), AccountId(created.id))
         .await
         .unwrap()
         .unwrap()
@@ -370,7 +374,6 @@ async fn calls_without_a_target_depend_on_who_calls() {
         Some(w.reseller1),
         "opened under the caller, whatever the request says"
     );
-    let _ = (w.direct, w.other);
 }
 
 #[tokio::test]
@@ -379,25 +382,18 @@ async fn a_replayed_request_with_a_foreign_account_changes_nothing() {
     let app = &w.app;
     let direct = app.signed_in("direct").await;
     let other = app.signed_in("other").await;
-    let genuine = credit_request(w.reseller1.0, "5", "genuine");
-    direct
-        .call::<TransferReceipt>("transfer_credits", genuine.clone())
-        .await
-        .unwrap();
+    let genuine = TransferCredits {
+        request: credit_request(w.reseller1.0, "5", "genuine"),
+    };
+    direct.call(genuine.clone()).await.unwrap();
     let before = balances(app).await;
 
     // The same body replayed by another reseller, and re-aimed at that reseller's own account.
-    let replayed = other
-        .call::<TransferReceipt>("transfer_credits", genuine.clone())
-        .await
-        .unwrap_err();
+    let replayed = other.call(genuine.clone()).await.unwrap_err();
     assert_eq!(replayed.error, AppError::SubAccountNotFound);
     let mut re_aimed = genuine;
-    re_aimed["request"]["sub_account_id"] = json!(w.otherdeep.0);
-    let failure = direct
-        .call::<TransferReceipt>("transfer_credits", re_aimed)
-        .await
-        .unwrap_err();
+    re_aimed.request.sub_account_id = w.otherdeep.0;
+    let failure = direct.call(re_aimed).await.unwrap_err();
     assert_eq!(failure.error, AppError::SubAccountNotFound);
 
     assert_eq!(balances(app).await, before);
@@ -411,10 +407,11 @@ async fn a_call_from_another_site_changes_nothing() {
     let before = balances(app).await;
 
     let failure = direct
-        .call_from::<TransferReceipt>(
-            "transfer_credits",
-            credit_request(w.reseller1.0, "5", "csrf"),
-            Some("http://evil.example"),
+        .call_from(
+            TransferCredits {
+                request: credit_request(w.reseller1.0, "5", "csrf"),
+            },
+            "http://evil.example",
         )
         .await
         .unwrap_err();
@@ -422,10 +419,11 @@ async fn a_call_from_another_site_changes_nothing() {
     assert_eq!((failure.status, failure.error), (403, AppError::CrossSite));
     assert_eq!(balances(app).await, before);
     direct
-        .call_from::<TransferReceipt>(
-            "transfer_credits",
-            credit_request(w.reseller1.0, "5", "from the app"),
-            Some(&app.base_url),
+        .call_from(
+            TransferCredits {
+                request: credit_request(w.reseller1.0, "5", "from the app"),
+            },
+            &app.base_url,
         )
         .await
         .expect("the app's own origin passes");

@@ -12,10 +12,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use app::error::AppError;
-use app::model::TransferReceipt;
-use ledger::testing::TestDatabase;
-use ledger::{AccountKind, Credits, IdempotencyKey, Note};
-use support::{TestApp, credit_request, session_cookie};
+use app::model::CreditRequest;
+use app::server_fns::TransferCredits;
+use ledger::AccountKind;
+use ledger::testing::{self, operator};
+use support::{Browser, TestApp, credit_request, session_cookie};
 use tokio::sync::Semaphore;
 
 const OPERATIONS: usize = 1_200;
@@ -77,51 +78,30 @@ enum Outcome {
     Refused(AppError),
 }
 
-async fn transfer(
-    http: &reqwest::Client,
-    base_url: &str,
-    cookie: &str,
-    body: &serde_json::Value,
-) -> Outcome {
-    let response = http
-        .post(format!("{base_url}/api/transfer_credits"))
-        .header("cookie", cookie)
-        .json(body)
-        .send()
-        .await
-        .expect("a server answers");
-    let status = response.status();
-    let bytes = response.bytes().await.unwrap();
-    if status.is_success() {
-        let receipt: TransferReceipt = serde_json::from_slice(&bytes).unwrap();
-        Outcome::Moved(receipt.transfer_id)
-    } else {
-        Outcome::Refused(serde_json::from_slice(&bytes).unwrap())
+async fn transfer(server: &Browser, request: CreditRequest) -> Outcome {
+    match server.call(TransferCredits { request }).await {
+        Ok(receipt) => Outcome::Moved(receipt.transfer_id),
+        Err(failure) => Outcome::Refused(failure.error),
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_on_one_database_move_every_credit_once() {
-    // The demo tree plus a customer under Reseller One, so that both resellers' moves overlap on it.
-    let database = TestDatabase::new().await;
-    let setup = TestApp::serve(database.ledger().await, database).await;
-    let direct = setup.account_of("direct").await;
-    let reseller1 = setup.account_of("reseller1").await;
-    let acme = setup
-        .open(reseller1, AccountKind::Customer, "Acme", "acme")
-        .await;
-    setup
-        .ledger
-        .top_up(
-            "test",
-            direct,
-            Credits::new(200).unwrap(),
-            &Note::parse("more").unwrap(),
-            &IdempotencyKey::generate(),
-        )
-        .await
-        .unwrap();
-    let transfers_before = setup.ledger.verify().await.unwrap().transfers;
+    // The worked example plus a customer under Reseller One, so that both resellers' moves overlap
+    // on it.
+    let setup = TestApp::spawn().await;
+    let example = &setup.example;
+    let reseller1 = testing::actor(&setup.ledger, "reseller1").await;
+    let acme = testing::open(
+        &setup.ledger,
+        &reseller1,
+        AccountKind::Customer,
+        "Acme",
+        "acme",
+    )
+    .await;
+    testing::top_up(&setup.ledger, example.direct.account(), 200).await;
+    let transfers_before = setup.ledger.verify(&operator()).await.unwrap().transfers;
     let database_url = setup.database_url();
 
     let servers = [
@@ -132,20 +112,27 @@ async fn two_servers_on_one_database_move_every_credit_once() {
     for server in &servers {
         server.wait_until_serving(&http).await;
     }
-    let direct_cookie = session_cookie(&http, &servers[0].base_url, "direct").await;
-    let reseller_cookie = session_cookie(&http, &servers[1].base_url, "reseller1").await;
+    // Each user signs in once, on one server; both servers accept that session.
+    let direct_cookie = session_cookie(&servers[0].base_url, "direct").await;
+    let reseller_cookie = session_cookie(&servers[1].base_url, "reseller1").await;
+    let both = |cookie: &str| {
+        servers
+            .each_ref()
+            .map(|server| Browser::with_cookie(&server.base_url, cookie))
+    };
+    let (direct, reseller) = (both(&direct_cookie), both(&reseller_cookie));
     let targets = [
-        (direct_cookie.clone(), setup.account_of("reseller1").await.0),
-        (direct_cookie.clone(), setup.account_of("reseller2").await.0),
-        (direct_cookie, setup.account_of("customer1").await.0),
-        (reseller_cookie, acme.0),
+        (&direct, example.reseller_one.0),
+        (&direct, example.reseller_two.0),
+        (&direct, example.customer_one.0),
+        (&reseller, acme.account().0),
     ];
 
     let started = Instant::now();
     let slots = Arc::new(Semaphore::new(IN_FLIGHT));
     let mut tasks = Vec::with_capacity(OPERATIONS);
     for i in 0..OPERATIONS {
-        let (cookie, target) = targets[i % targets.len()].clone();
+        let (browsers, target) = targets[i % targets.len()];
         // Grants and revokes of 1 to 7 credits; revokes a little rarer so that credits flow down.
         let amount = 1 + (i * 7919) % 7;
         let credits = if i % 5 < 3 {
@@ -153,20 +140,17 @@ async fn two_servers_on_one_database_move_every_credit_once() {
         } else {
             format!("-{amount}")
         };
-        let body = credit_request(target, &credits, &format!("race {i}"));
-        let [first, second] = servers.each_ref().map(|server| server.base_url.clone());
-        let (http, slots) = (http.clone(), Arc::clone(&slots));
+        let request = credit_request(target, &credits, &format!("race {i}"));
+        let [first, second] = browsers.clone();
+        let slots = Arc::clone(&slots);
         tasks.push(tokio::spawn(async move {
             let _slot = slots.acquire_owned().await.unwrap();
             // The same request id to both servers at once, as a retry through a load balancer would.
             let (a, b) = tokio::join!(
-                transfer(&http, &first, &cookie, &body),
-                transfer(&http, &second, &cookie, &body)
+                transfer(&first, request.clone()),
+                transfer(&second, request.clone())
             );
-            (
-                body["request"]["request_id"].as_str().unwrap().to_owned(),
-                [a, b],
-            )
+            (request.request_id, [a, b])
         }));
     }
 
@@ -199,7 +183,7 @@ async fn two_servers_on_one_database_move_every_credit_once() {
     }
     let elapsed = started.elapsed();
 
-    let report = setup.ledger.verify().await.unwrap();
+    let report = setup.ledger.verify(&operator()).await.unwrap();
     assert!(report.is_clean(), "{report:?}");
     assert!(report.negative.is_empty());
     assert_eq!(report.in_circulation, 300, "no credit created or lost");

@@ -1,35 +1,52 @@
-//! The server functions through the real router and HTTP, signed in as the demo's direct reseller:
-//! results, errors, statuses and messages.
+//! The server functions through the real router and HTTP, signed in as the worked example's direct
+//! reseller: results, errors, statuses and messages.
 
 mod support;
 
 use app::error::AppError;
-use app::model::{AccountSummary, AccountType, LedgerLine, TransferReceipt, TransferType};
-use serde_json::{Value, json};
-use support::{Browser, Failure, TestApp, credit_request as request};
+use app::model::{
+    AccountKind, AccountStatus, CreditRequest, NewSubAccount, TransferKind, TransferReceipt,
+};
+use app::server_fns::{
+    CreateSubAccount, MyAccount, RenameSubAccount, SetSubAccountStatus, SignIn, SubAccounts,
+    TransferCredits,
+};
+use ledger::testing::{assert_verified, operator};
+use serde_json::json;
+use support::{Browser, Failure, TestApp, credit_request as request, own_transfers};
 
-async fn transfer(browser: &Browser, body: Value) -> Result<TransferReceipt, Failure> {
-    browser.call("transfer_credits", body).await
+async fn transfer(browser: &Browser, request: CreditRequest) -> Result<TransferReceipt, Failure> {
+    browser.call(TransferCredits { request }).await
+}
+
+async fn transfer_count(app: &TestApp) -> i64 {
+    app.ledger.verify(&operator()).await.unwrap().transfers
+}
+
+async fn my_balance(browser: &Browser) -> i64 {
+    browser.call(MyAccount {}).await.unwrap().balance
 }
 
 async fn assert_nothing_moved(app: &TestApp, direct: &Browser) {
-    let me: AccountSummary = direct.call("my_account", json!({})).await.unwrap();
-    assert_eq!(me.balance, 100);
-    let report = app.ledger.verify().await.unwrap();
-    assert!(report.is_clean());
-    assert_eq!(report.transfers, 1, "only the demo top-up");
+    assert_eq!(my_balance(direct).await, 100);
+    assert_verified(&app.ledger).await;
+    assert_eq!(
+        transfer_count(app).await,
+        1,
+        "only the worked example's top-up"
+    );
 }
 
 #[tokio::test]
 async fn my_account_is_the_signed_in_account_with_its_balance() {
     let app = TestApp::spawn().await;
     let direct = app.signed_in("direct").await;
-    let me: AccountSummary = direct.call("my_account", json!({})).await.unwrap();
+    let me = direct.call(MyAccount {}).await.unwrap();
     assert_eq!(
         (me.name.as_str(), me.kind, me.balance, me.login.as_deref()),
         (
             "Direct Reseller",
-            AccountType::DirectReseller,
+            AccountKind::DirectReseller,
             100,
             Some("direct")
         )
@@ -40,7 +57,7 @@ async fn my_account_is_the_signed_in_account_with_its_balance() {
 async fn sub_accounts_lists_the_callers_children_by_name_with_logins() {
     let app = TestApp::spawn().await;
     let direct = app.signed_in("direct").await;
-    let accounts: Vec<AccountSummary> = direct.call("sub_accounts", json!({})).await.unwrap();
+    let accounts = direct.call(SubAccounts {}).await.unwrap();
     let rows: Vec<_> = accounts
         .iter()
         .map(|a| (a.name.as_str(), a.kind, a.balance, a.login.as_deref()))
@@ -48,9 +65,9 @@ async fn sub_accounts_lists_the_callers_children_by_name_with_logins() {
     assert_eq!(
         rows,
         [
-            ("Customer One", AccountType::Customer, 0, Some("customer1")),
-            ("Reseller One", AccountType::Reseller, 0, Some("reseller1")),
-            ("Reseller Two", AccountType::Reseller, 0, Some("reseller2")),
+            ("Customer One", AccountKind::Customer, 0, Some("customer1")),
+            ("Reseller One", AccountKind::Reseller, 0, Some("reseller1")),
+            ("Reseller Two", AccountKind::Reseller, 0, Some("reseller2")),
         ]
     );
 }
@@ -59,7 +76,7 @@ async fn sub_accounts_lists_the_callers_children_by_name_with_logins() {
 async fn a_positive_number_gives_and_a_minus_sign_revokes() {
     let app = TestApp::spawn().await;
     let direct = app.signed_in("direct").await;
-    let one = app.account_of("reseller1").await.0;
+    let one = app.example.reseller_one.0;
 
     let given = transfer(&direct, request(one, "30", "June order"))
         .await
@@ -78,17 +95,11 @@ async fn a_positive_number_gives_and_a_minus_sign_revokes() {
         .unwrap();
     assert_eq!((revoked.sub_account_balance, revoked.own_balance), (25, 75));
 
-    let lines: Vec<LedgerLine> = direct
-        .call(
-            "account_transfers",
-            json!({ "account_id": null, "before": null }),
-        )
-        .await
-        .unwrap();
-    let newest = &lines[0];
+    let transfers = direct.call(own_transfers()).await.unwrap();
+    let newest = &transfers[0];
     assert_eq!(
         (newest.kind, newest.change, newest.balance_after),
-        (TransferType::Revoke, 5, 75)
+        (TransferKind::Revoke, 5, 75)
     );
     assert_eq!(
         (
@@ -98,43 +109,39 @@ async fn a_positive_number_gives_and_a_minus_sign_revokes() {
         ),
         ("Reseller One", "Unused", "direct")
     );
-    assert_eq!(lines[1].change, -30);
-    assert!(app.ledger.verify().await.unwrap().is_clean());
+    assert_eq!(transfers[1].change, -30);
+    assert_verified(&app.ledger).await;
 }
 
 #[tokio::test]
 async fn the_same_request_twice_moves_credits_once() {
     let app = TestApp::spawn().await;
     let direct = app.signed_in("direct").await;
-    let one = app.account_of("reseller1").await.0;
-    let body = request(one, "30", "Sent twice");
+    let one = app.example.reseller_one.0;
+    let sent_twice = request(one, "30", "Sent twice");
 
-    let first = transfer(&direct, body.clone()).await.unwrap();
-    let second = transfer(&direct, body).await.unwrap();
+    let first = transfer(&direct, sent_twice.clone()).await.unwrap();
+    let second = transfer(&direct, sent_twice).await.unwrap();
 
     assert_eq!(first, second);
-    let me: AccountSummary = direct.call("my_account", json!({})).await.unwrap();
-    assert_eq!(me.balance, 70);
-    assert_eq!(app.ledger.verify().await.unwrap().transfers, 2);
+    assert_eq!(my_balance(&direct).await, 70);
+    assert_eq!(transfer_count(&app).await, 2);
 }
 
 #[tokio::test]
 async fn each_refusal_has_its_status_and_message_and_moves_nothing() {
     let app = TestApp::spawn().await;
     let direct = app.signed_in("direct").await;
-    let two = app.account_of("reseller2").await.0;
+    let two = app.example.reseller_two.0;
+    let platform = app.ledger.platform_id().0;
+    let not_a_whole_number = "Enter a whole number of credits, e.g. 30 or -5";
+    let not_understood = "The request was not understood; reload the page and try again";
     let long_note = "n".repeat(501);
+    let mut bad_id = request(two, "5", "x");
+    bad_id.request_id = "bad id".into();
     let cases = [
-        (
-            request(two, "abc", "x"),
-            422,
-            "Enter a whole number of credits, e.g. 30 or -5",
-        ),
-        (
-            request(two, "1.5", "x"),
-            422,
-            "Enter a whole number of credits, e.g. 30 or -5",
-        ),
+        (request(two, "abc", "x"), 422, not_a_whole_number),
+        (request(two, "1.5", "x"), 422, not_a_whole_number),
         (
             request(two, "0", "x"),
             422,
@@ -166,7 +173,7 @@ async fn each_refusal_has_its_status_and_message_and_moves_nothing() {
             "Reseller Two has 0 credits; you cannot revoke 1",
         ),
         (
-            request(1, "5", "the platform"),
+            request(platform, "5", "the platform"),
             404,
             "That account is not one of your sub-accounts",
         ),
@@ -175,22 +182,23 @@ async fn each_refusal_has_its_status_and_message_and_moves_nothing() {
             404,
             "That account is not one of your sub-accounts",
         ),
-        (
-            json!({ "request": { "sub_account_id": two, "credits": "5", "note": "x", "request_id": "bad id" } }),
-            400,
-            "The request was not understood; reload the page and try again",
-        ),
-        (
-            json!({ "nonsense": true }),
-            400,
-            "The request was not understood; reload the page and try again",
-        ),
+        (bad_id, 400, not_understood),
     ];
-    for (body, status, message) in cases {
-        let failure = transfer(&direct, body.clone()).await.unwrap_err();
-        assert_eq!(failure.status, status, "{body}");
-        assert_eq!(failure.error.to_string(), message, "{body}");
+    for (request, status, message) in cases {
+        let failure = transfer(&direct, request.clone()).await.unwrap_err();
+        assert_eq!(failure.status, status, "{request:?}");
+        assert_eq!(failure.error.to_string(), message, "{request:?}");
     }
+
+    // Deliberately not a `TransferCredits`: a body no page would send.
+    let nonsense = direct
+        .call_with_body::<TransferCredits>(&json!({ "nonsense": true }))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (nonsense.status, nonsense.error.to_string().as_str()),
+        (400, not_understood)
+    );
     assert_nothing_moved(&app, &direct).await;
 }
 
@@ -198,12 +206,12 @@ async fn each_refusal_has_its_status_and_message_and_moves_nothing() {
 async fn a_request_id_reused_for_a_different_transfer_is_refused() {
     let app = TestApp::spawn().await;
     let direct = app.signed_in("direct").await;
-    let one = app.account_of("reseller1").await.0;
+    let one = app.example.reseller_one.0;
     let first = request(one, "30", "First");
     transfer(&direct, first.clone()).await.unwrap();
 
     let mut changed = first;
-    changed["request"]["credits"] = json!("31");
+    changed.credits = "31".into();
     let failure = transfer(&direct, changed).await.unwrap_err();
 
     assert_eq!(
@@ -223,19 +231,19 @@ async fn a_request_id_reused_for_a_different_transfer_is_refused() {
 async fn a_suspended_sub_account_cannot_receive_credits_but_can_be_revoked_from() {
     let app = TestApp::spawn().await;
     let direct = app.signed_in("direct").await;
-    let one = app.account_of("reseller1").await.0;
+    let one = app.example.reseller_one.0;
     transfer(&direct, request(one, "30", "Before suspension"))
         .await
         .unwrap();
 
-    let suspended: AccountSummary = direct
-        .call(
-            "set_sub_account_state",
-            json!({ "account_id": one, "state": "Suspended" }),
-        )
+    let suspended = direct
+        .call(SetSubAccountStatus {
+            account_id: one,
+            status: AccountStatus::Suspended,
+        })
         .await
         .unwrap();
-    assert_eq!(suspended.state, app::model::AccountState::Suspended);
+    assert_eq!(suspended.status, AccountStatus::Suspended);
 
     let refused = transfer(&direct, request(one, "5", "More"))
         .await
@@ -250,31 +258,40 @@ async fn a_suspended_sub_account_cannot_receive_credits_but_can_be_revoked_from(
         .unwrap();
     assert_eq!((revoked.sub_account_balance, revoked.own_balance), (0, 100));
 
-    let active: AccountSummary = direct
-        .call(
-            "set_sub_account_state",
-            json!({ "account_id": one, "state": "Active" }),
-        )
+    let active = direct
+        .call(SetSubAccountStatus {
+            account_id: one,
+            status: AccountStatus::Active,
+        })
         .await
         .unwrap();
-    assert_eq!(active.state, app::model::AccountState::Active);
+    assert_eq!(active.status, AccountStatus::Active);
     transfer(&direct, request(one, "5", "Welcome back"))
         .await
         .unwrap();
-    assert!(app.ledger.verify().await.unwrap().is_clean());
+    assert_verified(&app.ledger).await;
+}
+
+/// The "Add reseller" / "Add customer" form, filled in.
+fn add(kind: AccountKind, name: &str, login: &str, password: &str) -> CreateSubAccount {
+    CreateSubAccount {
+        account: NewSubAccount {
+            kind,
+            name: name.into(),
+            login: login.into(),
+            password: password.into(),
+        },
+    }
 }
 
 #[tokio::test]
 async fn sub_accounts_are_added_and_renamed_with_specific_refusals() {
     let app = TestApp::spawn().await;
     let direct = app.signed_in("direct").await;
-    let add = |kind: &str, name: &str, login: &str, password: &str| json!({ "account": { "kind": kind, "name": name, "login": login, "password": password } });
+    let customer = AccountKind::Customer;
 
-    let acme: AccountSummary = direct
-        .call(
-            "create_sub_account",
-            add("Customer", "Acme", "Acme.Ops", "long enough"),
-        )
+    let acme = direct
+        .call(add(customer, "Acme", "Acme.Ops", "long enough"))
         .await
         .unwrap();
     assert_eq!(
@@ -284,72 +301,69 @@ async fn sub_accounts_are_added_and_renamed_with_specific_refusals() {
             acme.balance,
             acme.login.as_deref()
         ),
-        ("Acme", AccountType::Customer, 0, Some("acme.ops"))
+        ("Acme", AccountKind::Customer, 0, Some("acme.ops"))
     );
 
     let refusals = [
         (
-            add("Customer", " ", "fresh", "long enough"),
+            add(customer, " ", "fresh", "long enough"),
             422,
             "Enter a name",
         ),
         (
-            add("Customer", "X", "no spaces allowed", "long enough"),
+            add(customer, "X", "no spaces allowed", "long enough"),
             422,
             "A login is 3 to 40 letters, digits, dots, dashes or underscores",
         ),
         (
-            add("Customer", "X", "ACME.OPS", "long enough"),
+            add(customer, "X", "ACME.OPS", "long enough"),
             409,
             "That login is taken; choose another",
         ),
         (
-            add("Customer", "X", "fresh", "short"),
+            add(customer, "X", "fresh", "short"),
             422,
             "Use a password of at least 8 characters",
         ),
         (
-            add("DirectReseller", "X", "fresh", "long enough"),
+            add(AccountKind::DirectReseller, "X", "fresh", "long enough"),
             400,
             "The request was not understood; reload the page and try again",
         ),
     ];
-    for (body, status, message) in refusals {
-        let failure = direct
-            .call::<AccountSummary>("create_sub_account", body.clone())
-            .await
-            .unwrap_err();
+    for (form, status, message) in refusals {
+        let failure = direct.call(form.clone()).await.unwrap_err();
         assert_eq!(
             (failure.status, failure.error.to_string().as_str()),
             (status, message),
-            "{body}"
+            "{form:?}"
         );
     }
 
-    let renamed: AccountSummary = direct
-        .call(
-            "rename_sub_account",
-            json!({ "account_id": acme.id, "name": "Acme Ltd" }),
-        )
+    let renamed = direct
+        .call(RenameSubAccount {
+            account_id: acme.id,
+            name: "Acme Ltd".into(),
+        })
         .await
         .unwrap();
     assert_eq!(renamed.name, "Acme Ltd");
     let blank = direct
-        .call::<AccountSummary>(
-            "rename_sub_account",
-            json!({ "account_id": acme.id, "name": "" }),
-        )
+        .call(RenameSubAccount {
+            account_id: acme.id,
+            name: String::new(),
+        })
         .await
         .unwrap_err();
     assert_eq!(blank.error, AppError::NameRequired);
 
     // The new customer signs in with what the reseller chose, in any case.
-    let browser = app.browser();
-    let landing: String = browser
-        .call(
-            "sign_in",
-            json!({ "login": "ACME.OPS", "password": "long enough" }),
-        )
+    let landing = app
+        .browser()
+        .call(SignIn {
+            login: "ACME.OPS".into(),
+            password: "long enough".into(),
+        })
         .await
         .unwrap();
     assert_eq!(landing, "/account");

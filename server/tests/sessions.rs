@@ -3,19 +3,17 @@
 mod support;
 
 use app::error::AppError;
-use app::model::AccountSummary;
-use serde_json::{Value, json};
-use server::demo::DEMO_PASSWORD;
-use support::{TestApp, session_cookie};
+use app::model::AccountStatus;
+use app::server_fns::{MyAccount, SetSubAccountStatus, SignIn, SignOut};
+use ledger::DEMO_PASSWORD;
+use support::{Browser, TestApp, demo_sign_in, session_cookie};
 
 #[tokio::test]
 async fn signing_in_sets_an_http_only_lax_cookie_and_lands_by_account_kind() {
     let app = TestApp::spawn().await;
     let response = app
         .browser()
-        .http
-        .post(format!("{}/api/sign_in", app.base_url))
-        .json(&json!({ "login": "direct", "password": DEMO_PASSWORD }))
+        .request(&demo_sign_in("direct"))
         .send()
         .await
         .unwrap();
@@ -30,14 +28,7 @@ async fn signing_in_sets_an_http_only_lax_cookie_and_lands_by_account_kind() {
     for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=43200"] {
         assert!(cookie.contains(attribute), "{attribute} in {cookie}");
     }
-    let customer: String = app
-        .browser()
-        .call(
-            "sign_in",
-            json!({ "login": "customer1", "password": DEMO_PASSWORD }),
-        )
-        .await
-        .unwrap();
+    let customer = app.browser().call(demo_sign_in("customer1")).await.unwrap();
     assert_eq!(customer, "/account");
 }
 
@@ -72,32 +63,29 @@ async fn pages_need_a_session_and_a_signed_in_user_skips_the_sign_in_page() {
 async fn signing_out_invalidates_the_token_even_if_replayed() {
     let app = TestApp::spawn().await;
     let direct = app.signed_in("direct").await;
-    let cookie = session_cookie(&reqwest::Client::new(), &app.base_url, "direct").await;
+    let cookie = session_cookie(&app.base_url, "direct").await;
+    let replayed = Browser::with_cookie(&app.base_url, &cookie);
 
-    direct.call::<()>("sign_out", json!({})).await.unwrap();
-    let after: Result<AccountSummary, _> = direct.call("my_account", json!({})).await;
+    direct.call(SignOut {}).await.unwrap();
+    let after = direct.call(MyAccount {}).await;
     assert_eq!(after.unwrap_err().error, AppError::Unauthenticated);
 
     // The other session (its own cookie) still works until it signs out too.
-    assert_eq!(my_account_with_cookie(&app, &cookie).await, 200);
-    let response = app
-        .browser()
-        .http
-        .post(format!("{}/api/sign_out", app.base_url))
-        .header("cookie", &cookie)
-        .json(&json!({}))
-        .send()
+    replayed
+        .call(MyAccount {})
         .await
-        .unwrap();
+        .expect("the other session is alive");
+    let response = replayed.request(&SignOut {}).send().await.unwrap();
     assert!(
         response.headers()["set-cookie"]
             .to_str()
             .unwrap()
             .contains("Max-Age=0")
     );
+    let dead = replayed.call(MyAccount {}).await.unwrap_err();
     assert_eq!(
-        my_account_with_cookie(&app, &cookie).await,
-        401,
+        (dead.status, dead.error),
+        (401, AppError::Unauthenticated),
         "a replayed token is dead"
     );
 }
@@ -107,27 +95,20 @@ async fn suspending_an_account_ends_its_sessions_at_once() {
     let app = TestApp::spawn().await;
     let direct = app.signed_in("direct").await;
     let reseller = app.signed_in("reseller1").await;
-    let id = app.account_of("reseller1").await.0;
 
-    let _: AccountSummary = direct
-        .call(
-            "set_sub_account_state",
-            json!({ "account_id": id, "state": "Suspended" }),
-        )
+    direct
+        .call(SetSubAccountStatus {
+            account_id: app.example.reseller_one.0,
+            status: AccountStatus::Suspended,
+        })
         .await
         .unwrap();
 
-    let ended = reseller
-        .call::<AccountSummary>("my_account", json!({}))
-        .await
-        .unwrap_err();
+    let ended = reseller.call(MyAccount {}).await.unwrap_err();
     assert_eq!(ended.error, AppError::Unauthenticated);
     let refused = app
         .browser()
-        .call::<String>(
-            "sign_in",
-            json!({ "login": "reseller1", "password": DEMO_PASSWORD }),
-        )
+        .call(demo_sign_in("reseller1"))
         .await
         .unwrap_err();
     assert_eq!(
@@ -144,11 +125,11 @@ async fn suspending_an_account_ends_its_sessions_at_once() {
 async fn wrong_passwords_are_refused_then_throttled_with_a_clear_message() {
     let app = TestApp::spawn().await;
     let browser = app.browser();
-    let attempt = |password: &'static str| {
-        browser.call::<String>(
-            "sign_in",
-            json!({ "login": "direct", "password": password }),
-        )
+    let attempt = |password: &str| {
+        browser.call(SignIn {
+            login: "direct".into(),
+            password: password.into(),
+        })
     };
 
     for _ in 0..5 {
@@ -164,17 +145,4 @@ async fn wrong_passwords_are_refused_then_throttled_with_a_clear_message() {
         throttled.error.to_string(),
         "Too many failed sign-ins; try again in 15 minutes"
     );
-}
-
-async fn my_account_with_cookie(app: &TestApp, cookie: &str) -> u16 {
-    let response = app
-        .browser()
-        .http
-        .post(format!("{}/api/my_account", app.base_url))
-        .header("cookie", cookie)
-        .json(&Value::Object(Default::default()))
-        .send()
-        .await
-        .unwrap();
-    response.status().as_u16()
 }

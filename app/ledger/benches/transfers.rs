@@ -1,14 +1,12 @@
 //! Transfer throughput and latency against a real database: `cargo bench -p ledger`
 //! (SQLite file by default; `TEST_DATABASE_URL=postgres://…` for PostgreSQL). Prints numbers only.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ledger::testing::TestDatabase;
-use ledger::{
-    AccountId, AccountKind, AccountName, Actor, Credits, IdempotencyKey, Ledger, Login, Note,
-    Password, TransferRequest,
+use ledger::testing::{
+    TestDatabase, assert_verified, open, top_up, transfer_request, worked_example,
 };
+use ledger::{AccountId, AccountKind, Actor, Ledger, MAX_CREDITS_PER_TRANSFER};
 
 const SEQUENTIAL: usize = 2_000;
 const CONCURRENT: usize = 4_000;
@@ -17,7 +15,7 @@ const TASKS: usize = 16;
 #[tokio::main]
 async fn main() {
     let db = TestDatabase::new().await;
-    let ledger = Arc::new(db.ledger().await);
+    let ledger = db.ledger().await;
     let (actor, children) = tree(&ledger).await;
     println!("backend: {:?}", ledger.backend());
 
@@ -26,7 +24,7 @@ async fn main() {
     for i in 0..SEQUENTIAL {
         let began = Instant::now();
         ledger
-            .grant(&actor, &request(children[i % children.len()]))
+            .grant(&actor, &transfer_request(children[i % children.len()], 1))
             .await
             .unwrap();
         latencies.push(began.elapsed());
@@ -41,16 +39,22 @@ async fn main() {
     let started = Instant::now();
     let tasks: Vec<_> = (0..TASKS)
         .map(|task| {
-            let (ledger, actor, children) = (Arc::clone(&ledger), actor.clone(), children.clone());
+            let (ledger, actor, children) = (ledger.clone(), actor.clone(), children.clone());
             tokio::spawn(async move {
                 let mut latencies = Vec::with_capacity(CONCURRENT / TASKS);
                 for i in 0..CONCURRENT / TASKS {
                     let began = Instant::now();
                     let child = children[(task + i) % children.len()];
                     if i % 2 == 0 {
-                        ledger.grant(&actor, &request(child)).await.unwrap();
+                        ledger
+                            .grant(&actor, &transfer_request(child, 1))
+                            .await
+                            .unwrap();
                     } else {
-                        ledger.revoke(&actor, &request(child)).await.unwrap();
+                        ledger
+                            .revoke(&actor, &transfer_request(child, 1))
+                            .await
+                            .unwrap();
                     }
                     latencies.push(began.elapsed());
                 }
@@ -68,57 +72,28 @@ async fn main() {
         started.elapsed(),
         &mut latencies,
     );
-    assert!(ledger.verify().await.unwrap().is_clean());
+    assert_verified(&ledger).await;
 }
 
+/// The worked example, topped up for the run, with five more customers: the direct reseller and the
+/// eight sub-accounts it moves credits to and from.
 async fn tree(ledger: &Ledger) -> (Actor, Vec<AccountId>) {
-    let password = Password::parse("benchmark-password").unwrap();
-    let open = |parent, kind, name: &str| {
-        let (name, login) = (
-            AccountName::parse(name).unwrap(),
-            Login::parse(&name.to_lowercase()).unwrap(),
-        );
-        let password = password.clone();
-        async move {
-            ledger
-                .open_account(parent, kind, &name, &login, &password)
-                .await
-                .unwrap()
-                .account
-                .id
-        }
-    };
-    let direct = open(ledger.platform_id(), AccountKind::DirectReseller, "direct").await;
-    ledger
-        .top_up(
-            "bench",
-            direct,
-            Credits::new(1_000_000_000).unwrap(),
-            &Note::parse("bench").unwrap(),
-            &IdempotencyKey::generate(),
+    let example = worked_example(ledger).await;
+    top_up(ledger, example.direct.account(), MAX_CREDITS_PER_TRANSFER).await;
+    let mut children = example.sub_accounts().to_vec();
+    for i in 0..5 {
+        let (name, login) = (format!("Bench Customer {i}"), format!("bench-customer{i}"));
+        let customer = open(
+            ledger,
+            &example.direct,
+            AccountKind::Customer,
+            &name,
+            &login,
         )
-        .await
-        .unwrap();
-    let mut children = Vec::new();
-    for i in 0..8 {
-        children.push(open(direct, AccountKind::Customer, &format!("customer{i}")).await);
+        .await;
+        children.push(customer.account());
     }
-    (
-        Actor {
-            account: direct,
-            name: "bench".into(),
-        },
-        children,
-    )
-}
-
-fn request(sub_account: AccountId) -> TransferRequest {
-    TransferRequest {
-        sub_account,
-        credits: Credits::new(1).unwrap(),
-        note: Note::parse("benchmark").unwrap(),
-        key: IdempotencyKey::generate(),
-    }
+    (example.direct, children)
 }
 
 fn report(what: &str, count: usize, elapsed: Duration, latencies: &mut [Duration]) {

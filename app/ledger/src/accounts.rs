@@ -3,6 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::actor::{Actor, Operator};
 use crate::db::is_unique_violation;
 use crate::users::{Login, Password, hash_password};
 use crate::values::AccountName;
@@ -174,10 +175,20 @@ macro_rules! select_sub_account {
     };
 }
 
+/// What a reseller fills in to open a sub-account.
+#[derive(Debug, Clone)]
+pub struct NewSubAccount {
+    pub kind: AccountKind,
+    pub name: AccountName,
+    pub login: Login,
+    pub password: Password,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum OpenAccountError {
-    #[error("parent account not found")]
-    ParentNotFound,
+    /// The actor's account is a customer, which has no sub-accounts.
+    #[error("only resellers have sub-accounts")]
+    NotAReseller,
     #[error("a {parent} cannot have a {child} sub-account", parent = .parent.as_str(), child = .child.as_str())]
     KindNotAllowed {
         parent: AccountKind,
@@ -191,18 +202,14 @@ pub enum OpenAccountError {
 
 impl From<sqlx::Error> for OpenAccountError {
     fn from(error: sqlx::Error) -> Self {
-        if is_unique_violation(&error) {
-            Self::LoginTaken
-        } else {
-            Self::Store(error.into())
-        }
+        Self::Store(error.into())
     }
 }
 
 /// What can go wrong when a parent manages one of its sub-accounts.
 #[derive(Debug, thiserror::Error)]
 pub enum ManageError {
-    /// Missing, or not a direct sub-account of the parent (deliberately the same error).
+    /// Missing, or not a direct sub-account of the actor (deliberately the same error).
     #[error("no such sub-account")]
     SubAccountNotFound,
     #[error(transparent)]
@@ -215,30 +222,77 @@ impl From<sqlx::Error> for ManageError {
     }
 }
 
+/// What can go wrong when reading.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The account is missing or outside the actor's subtree (deliberately the same error).
+    #[error("the account is not visible to the actor")]
+    NotVisible,
+    /// The actor's account is a customer, which has no sub-accounts.
+    #[error("only resellers have sub-accounts")]
+    NotAReseller,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for ReadError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Store(error.into())
+    }
+}
+
 impl Ledger {
-    /// Opens an account at zero credits under `parent`, with one user who signs in as `login`; both
-    /// or neither are created.
+    /// Opens a reseller or customer account at zero credits under the actor's own account, with one
+    /// user who signs in as `login`; both or neither are created.
     ///
-    /// Errors: `ParentNotFound`; `KindNotAllowed` when the tree's shape forbids it (only the platform
-    /// has direct resellers; customers have no sub-accounts); `LoginTaken`.
-    pub async fn open_account(
+    /// Errors: `NotAReseller` (a customer actor); `KindNotAllowed` (anything but a reseller or a
+    /// customer); `LoginTaken`.
+    pub async fn open_sub_account(
         &self,
-        parent: AccountId,
-        kind: AccountKind,
+        actor: &Actor,
+        account: &NewSubAccount,
+    ) -> Result<SubAccount, OpenAccountError> {
+        if actor.kind() == AccountKind::Customer {
+            return Err(OpenAccountError::NotAReseller);
+        }
+        self.open_account(actor.account(), account).await
+    }
+
+    /// Opens a direct reseller under the platform, with one user.
+    ///
+    /// Errors: `LoginTaken`.
+    pub async fn open_direct_reseller(
+        &self,
+        _operator: &Operator,
         name: &AccountName,
         login: &Login,
         password: &Password,
     ) -> Result<SubAccount, OpenAccountError> {
-        let password_hash = hash_password(password).await?;
+        let account = NewSubAccount {
+            kind: AccountKind::DirectReseller,
+            name: name.clone(),
+            login: login.clone(),
+            password: password.clone(),
+        };
+        self.open_account(self.platform_id, &account).await
+    }
+
+    /// Opens `account` under `parent` if the tree's shape allows it.
+    async fn open_account(
+        &self,
+        parent: AccountId,
+        account: &NewSubAccount,
+    ) -> Result<SubAccount, OpenAccountError> {
+        let password_hash = hash_password(&account.password).await?;
         let now = self.clock.now();
         let mut tx = self.db.begin_write().await?;
         let parent = find_account(&mut *tx, parent)
             .await?
-            .ok_or(OpenAccountError::ParentNotFound)?;
-        if !parent.kind.may_parent(kind) {
+            .ok_or_else(|| StoreError::Corrupt(format!("parent account {parent} is missing")))?;
+        if !parent.kind.may_parent(account.kind) {
             return Err(OpenAccountError::KindNotAllowed {
                 parent: parent.kind,
-                child: kind,
+                child: account.kind,
             });
         }
         let row: AccountRow = sqlx::query_as(concat!(
@@ -247,31 +301,53 @@ impl Ledger {
             account_columns!()
         ))
         .bind(parent.id.0)
-        .bind(kind.as_str())
-        .bind(name.as_str())
+        .bind(account.kind.as_str())
+        .bind(account.name.as_str())
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query("INSERT INTO users (account_id, login, password_hash, created_at) VALUES ($1, $2, $3, $4)")
             .bind(row.id)
-            .bind(login.as_str())
+            .bind(account.login.as_str())
             .bind(&password_hash)
             .bind(now)
             .execute(&mut *tx)
-            .await?;
+            .await
+            // The login's unique index is the only one on users: the database is the arbiter.
+            .map_err(|error| match is_unique_violation(&error) {
+                true => OpenAccountError::LoginTaken,
+                false => error.into(),
+            })?;
         tx.commit().await?;
+        tracing::info!(parent = %parent.id, account = row.id, kind = account.kind.as_str(), "account opened");
         Ok(SubAccount {
             account: row.try_into()?,
-            login: Some(login.as_str().to_owned()),
+            login: Some(account.login.as_str().to_owned()),
         })
     }
 
-    pub async fn account(&self, id: AccountId) -> Result<Option<Account>, StoreError> {
+    /// The actor's own account, with its balance.
+    pub async fn own_account(&self, actor: &Actor) -> Result<Account, StoreError> {
+        find_account(self.db.pool(), actor.account())
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("account {} is missing", actor.account())))
+    }
+
+    /// Any account, for operators' tools.
+    pub async fn account(
+        &self,
+        _operator: &Operator,
+        id: AccountId,
+    ) -> Result<Option<Account>, StoreError> {
         find_account(self.db.pool(), id).await
     }
 
-    /// The account a user signs in to, by login.
-    pub async fn account_by_login(&self, login: &Login) -> Result<Option<Account>, StoreError> {
+    /// The account a user signs in to, by login, for operators' tools.
+    pub async fn account_by_login(
+        &self,
+        _operator: &Operator,
+        login: &Login,
+    ) -> Result<Option<Account>, StoreError> {
         let row: Option<AccountRow> = sqlx::query_as(concat!(
             "SELECT a.id, a.parent_id, a.kind, a.name, a.balance, a.status, a.created_at ",
             "FROM accounts a JOIN users u ON u.account_id = a.id WHERE u.login = $1"
@@ -282,45 +358,66 @@ impl Ledger {
         row.map(Account::try_from).transpose()
     }
 
-    /// The direct sub-accounts of `of`, by name.
-    pub async fn sub_accounts(&self, of: AccountId) -> Result<Vec<SubAccount>, StoreError> {
+    /// Acts as the user with `login`: for operators' tools and tests, never reachable from HTTP.
+    pub async fn actor_for(
+        &self,
+        operator: &Operator,
+        login: &Login,
+    ) -> Result<Option<Actor>, StoreError> {
+        let account = self.account_by_login(operator, login).await?;
+        Ok(account.map(|account| Actor::new(account.id, account.kind, login.as_str().to_owned())))
+    }
+
+    /// The actor's direct sub-accounts, by name.
+    ///
+    /// Errors: `NotAReseller` (a customer actor).
+    pub async fn sub_accounts(&self, actor: &Actor) -> Result<Vec<SubAccount>, ReadError> {
+        if actor.kind() == AccountKind::Customer {
+            return Err(ReadError::NotAReseller);
+        }
         let rows: Vec<SubAccountRow> = sqlx::query_as(concat!(
             select_sub_account!(),
             " WHERE a.parent_id = $1 ORDER BY a.name, a.id"
         ))
-        .bind(of.0)
+        .bind(actor.account().0)
         .fetch_all(self.db.pool())
         .await?;
-        rows.into_iter().map(SubAccount::try_from).collect()
+        rows.into_iter()
+            .map(|row| SubAccount::try_from(row).map_err(ReadError::from))
+            .collect()
     }
 
-    /// Renames one of `parent`'s direct sub-accounts.
+    /// Renames one of the actor's direct sub-accounts.
+    ///
+    /// Errors: `SubAccountNotFound` (missing, or not the actor's direct sub-account).
     pub async fn rename_sub_account(
         &self,
-        parent: AccountId,
+        actor: &Actor,
         sub_account: AccountId,
         name: &AccountName,
     ) -> Result<SubAccount, ManageError> {
         let mut tx = self.db.begin_write().await?;
         let statement = "UPDATE accounts SET name = $1 WHERE id = $2 AND parent_id = $3";
-        update_sub_account(&mut tx, statement, name.as_str(), parent, sub_account).await?;
+        update_sub_account(&mut tx, statement, name.as_str(), actor, sub_account).await?;
         let renamed = find_sub_account(&mut tx, sub_account).await?;
         tx.commit().await?;
         Ok(renamed)
     }
 
-    /// Suspends or reactivates one of `parent`'s direct sub-accounts. Suspending ends the sessions of
-    /// its users at once; a suspended account cannot sign in or receive credits, but its credits can
-    /// still be revoked.
+    /// Suspends or reactivates one of the actor's direct sub-accounts. Suspending ends the sessions
+    /// of its users at once; a suspended account cannot sign in or receive credits, but its credits
+    /// can still be revoked.
+    ///
+    /// Errors: `SubAccountNotFound` (missing, or not the actor's direct sub-account).
     pub async fn set_sub_account_status(
         &self,
-        parent: AccountId,
+        actor: &Actor,
         sub_account: AccountId,
         status: AccountStatus,
     ) -> Result<SubAccount, ManageError> {
         let mut tx = self.db.begin_write().await?;
         let statement = "UPDATE accounts SET status = $1 WHERE id = $2 AND parent_id = $3";
-        update_sub_account(&mut tx, statement, status.as_str(), parent, sub_account).await?;
+        update_sub_account(&mut tx, statement, status.as_str(), actor, sub_account).await?;
         if status == AccountStatus::Suspended {
             sqlx::query("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE account_id = $1)")
                 .bind(sub_account.0)
@@ -329,14 +426,14 @@ impl Ledger {
         }
         let changed = find_sub_account(&mut tx, sub_account).await?;
         tx.commit().await?;
-        tracing::info!(%parent, %sub_account, status = status.as_str(), "sub-account status set");
+        tracing::info!(actor = actor.name(), %sub_account, status = status.as_str(), "sub-account status set");
         Ok(changed)
     }
 
-    /// True when `target` is `viewer` itself or anywhere below it in the tree: what `viewer` may read.
-    pub async fn is_self_or_descendant(
+    /// Whether `target` is the actor's own account or anywhere below it: what the actor may read.
+    pub(crate) async fn is_visible_to(
         &self,
-        viewer: AccountId,
+        actor: &Actor,
         target: AccountId,
     ) -> Result<bool, StoreError> {
         let found: Option<i64> = sqlx::query_scalar(
@@ -347,14 +444,14 @@ impl Ledger {
              ) SELECT id FROM ancestry WHERE id = $2",
         )
         .bind(target.0)
-        .bind(viewer.0)
+        .bind(actor.account().0)
         .fetch_optional(self.db.pool())
         .await?;
         Ok(found.is_some())
     }
 
     /// How many accounts exist besides the platform.
-    pub async fn count_accounts(&self) -> Result<i64, StoreError> {
+    pub(crate) async fn count_accounts(&self) -> Result<i64, StoreError> {
         Ok(
             sqlx::query_scalar("SELECT COUNT(*) FROM accounts WHERE kind <> 'platform'")
                 .fetch_one(self.db.pool())
@@ -364,18 +461,18 @@ impl Ledger {
 }
 
 /// Runs `statement` (`$1` the new value, `$2` the sub-account, `$3` its parent): the parent check is
-/// part of the update, so an account that is not `parent`'s child is never touched.
+/// part of the update, so an account that is not the actor's child is never touched.
 async fn update_sub_account(
     conn: &mut sqlx::AnyConnection,
     statement: &'static str,
     value: &str,
-    parent: AccountId,
+    actor: &Actor,
     sub_account: AccountId,
 ) -> Result<(), ManageError> {
     let updated = sqlx::query(statement)
         .bind(value)
         .bind(sub_account.0)
-        .bind(parent.0)
+        .bind(actor.account().0)
         .execute(conn)
         .await?;
     if updated.rows_affected() == 0 {

@@ -1,10 +1,11 @@
 //! The Creditdesk ledger: accounts in one tree, whole-number balances, and immutable transfers.
 //!
-//! The only crate that speaks SQL. It knows nothing of HTTP or of the UI: callers hand it validated
-//! values (`Credits`, `Note`, `IdempotencyKey`) and an `Actor`, and get back domain results or typed
-//! errors.
+//! The only crate that speaks SQL. It knows nothing of HTTP or of the UI: callers hand it the acting
+//! [`Actor`] (or [`Operator`]) first, then validated values (`Credits`, `Note`, `IdempotencyKey`),
+//! and get back domain results or typed errors. Every rule of who may see or do what lives here.
 
 pub mod accounts;
+pub mod actor;
 pub mod clock;
 pub mod db;
 pub mod sessions;
@@ -14,32 +15,43 @@ pub mod transfers;
 pub mod users;
 pub mod values;
 pub mod verify;
+pub mod worked_example;
 
 pub use accounts::{
-    Account, AccountId, AccountKind, AccountStatus, ManageError, OpenAccountError, SubAccount,
+    Account, AccountId, AccountKind, AccountStatus, ManageError, NewSubAccount, OpenAccountError,
+    ReadError, SubAccount,
 };
+pub use actor::{Actor, Operator};
 pub use clock::Clock;
 pub use db::{Backend, ConnectError, DbSettings};
 pub use sessions::{
     ActiveSession, SessionGrant, SessionPolicy, SessionToken, SignInError, SignedIn,
 };
-pub use transfers::{Actor, HistoryEntry, Transfer, TransferError, TransferKind, TransferRequest};
+pub use transfers::{
+    AccountTransfer, TopUp, Transfer, TransferError, TransferKind, TransferRequest,
+};
 pub use users::{Login, LoginError, Password, PasswordError, SetPasswordError};
 pub use values::{
     AccountName, AccountNameError, Credits, CreditsError, IdempotencyKey, IdempotencyKeyError,
     MAX_CREDITS_PER_TRANSFER, MAX_NAME_CHARS, MAX_NOTE_CHARS, Note, NoteError,
 };
 pub use verify::{Drift, VerifyReport};
+pub use worked_example::{DEMO_PASSWORD, WorkedExample, WorkedExampleError};
 
 use db::Db;
 
-/// A failure of the store itself, not of the request: nothing was changed.
+/// A failure of the store itself, not of the request: nothing was changed. The cause is kept as the
+/// error's source, so that logs show the whole chain.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("database error: {0}")]
+    #[error("database error")]
     Database(#[from] sqlx::Error),
     #[error("stored data is not valid: {0}")]
     Corrupt(String),
+    #[error("could not hash a password")]
+    Hashing(#[source] argon2::password_hash::Error),
+    #[error("a background task stopped")]
+    TaskStopped(#[from] tokio::task::JoinError),
 }
 
 /// The one handle to the ledger; cheap to clone (it shares the pool).

@@ -1,4 +1,5 @@
-//! A fresh, empty database per test, on the backend named by `TEST_DATABASE_URL`.
+//! What every test of every crate starts from: a fresh, empty database per test, on the backend
+//! named by `TEST_DATABASE_URL`, and the few helpers that grow the worked example's tree.
 //!
 //! Unset or `sqlite:` gives a new SQLite file in the temp directory. `postgres://…` names a server:
 //! each test gets its own database there, dropped when the test ends.
@@ -7,7 +8,167 @@ use std::path::PathBuf;
 
 use sqlx::{Connection, Executor};
 
-use crate::{DbSettings, Ledger};
+use crate::{
+    AccountId, AccountKind, AccountName, Actor, Credits, DEMO_PASSWORD, DbSettings, IdempotencyKey,
+    Ledger, Login, NewSubAccount, Note, Operator, Password, TopUp, TransferRequest,
+};
+
+/// The operator that tests act as for set-up and for reading any account.
+pub fn operator() -> Operator {
+    Operator::new("test")
+}
+
+/// Loads the worked example into the test's empty database: where every ledger test starts.
+pub async fn worked_example(ledger: &Ledger) -> crate::WorkedExample {
+    ledger
+        .load_worked_example(&operator())
+        .await
+        .expect("load the worked example")
+}
+
+/// A fresh database with the worked example loaded, and its ledger: the first line of most tests.
+/// Keep the database bound until the test ends (`let (_db, ledger, example) = …`): dropping it
+/// deletes the database.
+pub async fn with_worked_example() -> (TestDatabase, Ledger, crate::WorkedExample) {
+    let db = TestDatabase::new().await;
+    let ledger = db.ledger().await;
+    let example = worked_example(&ledger).await;
+    (db, ledger, example)
+}
+
+/// The worked example's other users, and beside them an account of each relation to `direct` that
+/// a rule of reach must tell apart from a direct sub-account: a grandchild and another tenant.
+#[derive(Debug, Clone)]
+pub struct Neighbours {
+    pub reseller_one: Actor,
+    pub reseller_two: Actor,
+    pub customer_one: Actor,
+    /// Login `grandchild`: a customer of reseller1's, at 0 credits.
+    pub grandchild: Actor,
+    /// Login `stranger`: another direct reseller, at 0 credits.
+    pub stranger: Actor,
+    /// Login `theirs`: the stranger's customer, at 0 credits.
+    pub strangers_customer: Actor,
+}
+
+/// Opens the [`Neighbours`]' three accounts beside the loaded worked example, and acts as its users.
+pub async fn neighbours(ledger: &Ledger) -> Neighbours {
+    let reseller_one = actor(ledger, "reseller1").await;
+    let grandchild = open(
+        ledger,
+        &reseller_one,
+        AccountKind::Customer,
+        "Grandchild",
+        "grandchild",
+    )
+    .await;
+    let stranger = open_direct_reseller(ledger, "Stranger", "stranger").await;
+    let strangers_customer =
+        open(ledger, &stranger, AccountKind::Customer, "Theirs", "theirs").await;
+    Neighbours {
+        reseller_one,
+        reseller_two: actor(ledger, "reseller2").await,
+        customer_one: actor(ledger, "customer1").await,
+        grandchild,
+        stranger,
+        strangers_customer,
+    }
+}
+
+/// Signs in as `login` with the demo password, from one fixed address.
+pub async fn sign_in(ledger: &Ledger, login: &str) -> crate::SessionGrant {
+    ledger
+        .sign_in(login, DEMO_PASSWORD, "192.0.2.1")
+        .await
+        .expect("sign in a test user")
+}
+
+/// Opens a sub-account under `parent` with the demo password, and acts as its user.
+pub async fn open(
+    ledger: &Ledger,
+    parent: &Actor,
+    kind: AccountKind,
+    name: &str,
+    login: &str,
+) -> Actor {
+    let account = NewSubAccount {
+        kind,
+        name: AccountName::parse(name).expect("a valid test name"),
+        login: Login::parse(login).expect("a valid test login"),
+        password: Password::parse(DEMO_PASSWORD).expect("the demo password is valid"),
+    };
+    ledger
+        .open_sub_account(parent, &account)
+        .await
+        .expect("open a test sub-account");
+    actor(ledger, login).await
+}
+
+/// Opens another direct reseller (another tenant) with the demo password, and acts as its user.
+pub async fn open_direct_reseller(ledger: &Ledger, name: &str, login: &str) -> Actor {
+    ledger
+        .open_direct_reseller(
+            &operator(),
+            &AccountName::parse(name).expect("a valid test name"),
+            &Login::parse(login).expect("a valid test login"),
+            &Password::parse(DEMO_PASSWORD).expect("the demo password is valid"),
+        )
+        .await
+        .expect("open a test direct reseller");
+    actor(ledger, login).await
+}
+
+/// Acts as the user with `login`.
+pub async fn actor(ledger: &Ledger, login: &str) -> Actor {
+    ledger
+        .actor_for(
+            &operator(),
+            &Login::parse(login).expect("a valid test login"),
+        )
+        .await
+        .expect("read the test user")
+        .expect("a known test login")
+}
+
+/// Issues `credits` new credits to a direct reseller.
+pub async fn top_up(ledger: &Ledger, direct_reseller: AccountId, credits: i64) {
+    let top_up = TopUp {
+        direct_reseller,
+        credits: Credits::new(credits).expect("a valid test amount"),
+        note: Note::parse("test top-up").expect("a valid note"),
+        key: IdempotencyKey::generate(),
+    };
+    ledger
+        .top_up(&operator(), &top_up)
+        .await
+        .expect("top up a test account");
+}
+
+/// A grant or revoke of `credits` to or from `sub_account`, with a fresh key.
+pub fn transfer_request(sub_account: AccountId, credits: i64) -> TransferRequest {
+    TransferRequest {
+        sub_account,
+        credits: Credits::new(credits).expect("a valid test amount"),
+        note: Note::parse("test transfer").expect("a valid note"),
+        key: IdempotencyKey::generate(),
+    }
+}
+
+/// An account's balance now.
+pub async fn balance(ledger: &Ledger, account: AccountId) -> i64 {
+    ledger
+        .account(&operator(), account)
+        .await
+        .expect("read a test account")
+        .expect("a known test account")
+        .balance
+}
+
+/// Asserts that every balance equals the ledger and the total is conserved.
+pub async fn assert_verified(ledger: &Ledger) {
+    let report = ledger.verify(&operator()).await.expect("verify the ledger");
+    assert!(report.is_clean(), "verify found problems: {report:?}");
+}
 
 pub struct TestDatabase {
     pub settings: DbSettings,

@@ -18,7 +18,8 @@ use std::str::FromStr;
 
 use sqlx::AnyConnection;
 
-use crate::accounts::{AccountId, AccountKind, find_account};
+use crate::accounts::{AccountId, AccountKind, ReadError, find_account};
+use crate::actor::{Actor, Operator};
 use crate::db::is_unique_violation;
 use crate::values::{Credits, IdempotencyKey, Note};
 use crate::{Ledger, StoreError};
@@ -88,19 +89,23 @@ impl FromStr for TransferKind {
     }
 }
 
-/// Who asks for a movement: the account acting, and the user (or operator) recorded in the ledger.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor {
-    pub account: AccountId,
-    pub name: String,
-}
-
 /// A grant or revoke between the actor's account and one of its direct sub-accounts.
 #[derive(Debug, Clone)]
 pub struct TransferRequest {
     pub sub_account: AccountId,
     pub credits: Credits,
     pub note: Note,
+    pub key: IdempotencyKey,
+}
+
+/// New credits from the platform to a direct reseller.
+#[derive(Debug, Clone)]
+pub struct TopUp {
+    pub direct_reseller: AccountId,
+    pub credits: Credits,
+    pub note: Note,
+    /// The operator's reference for this top-up (e.g. the invoice number): the same key twice tops up
+    /// once.
     pub key: IdempotencyKey,
 }
 
@@ -121,12 +126,35 @@ pub struct Transfer {
     pub created_at: i64,
 }
 
-/// A ledger entry seen from one account, with the names of both sides.
+impl Transfer {
+    /// The balance `account` was left with by this transfer, if it took part in it.
+    pub fn balance_after(&self, account: AccountId) -> Option<i64> {
+        if account == self.from {
+            Some(self.from_balance_after)
+        } else if account == self.to {
+            Some(self.to_balance_after)
+        } else {
+            None
+        }
+    }
+}
+
+/// A transfer as one account sees it in its list of transfers.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HistoryEntry {
-    pub transfer: Transfer,
-    pub from_name: String,
-    pub to_name: String,
+pub struct AccountTransfer {
+    pub id: i64,
+    pub kind: TransferKind,
+    /// The name of the other side's account.
+    pub counterparty: String,
+    /// Positive when credits came in, negative when they went out.
+    pub change: i64,
+    /// This account's balance after the transfer.
+    pub balance_after: i64,
+    pub note: String,
+    /// Who made the transfer.
+    pub actor: String,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -165,7 +193,10 @@ struct Movement<'a> {
     to: AccountId,
     credits: Credits,
     note: &'a Note,
-    actor: &'a Actor,
+    /// The account acting (the platform for an operator): idempotency keys are scoped to it.
+    actor_account: AccountId,
+    /// Who is recorded as having made the transfer.
+    actor_name: &'a str,
     key: &'a IdempotencyKey,
 }
 
@@ -204,11 +235,12 @@ impl Ledger {
     ) -> Result<Transfer, TransferError> {
         self.apply(Movement {
             kind: TransferKind::Grant,
-            from: actor.account,
+            from: actor.account(),
             to: request.sub_account,
             credits: request.credits,
             note: &request.note,
-            actor,
+            actor_account: actor.account(),
+            actor_name: actor.name(),
             key: &request.key,
         })
         .await
@@ -227,50 +259,54 @@ impl Ledger {
         self.apply(Movement {
             kind: TransferKind::Revoke,
             from: request.sub_account,
-            to: actor.account,
+            to: actor.account(),
             credits: request.credits,
             note: &request.note,
-            actor,
+            actor_account: actor.account(),
+            actor_name: actor.name(),
             key: &request.key,
         })
         .await
     }
 
-    /// Issues new credits from the platform to a direct reseller; `operator` is recorded as the actor.
+    /// Issues new credits from the platform to a direct reseller, in the operator's name.
     ///
     /// Errors: `NotADirectReseller`, `KeyReused`, `Suspended`, `Store`.
     pub async fn top_up(
         &self,
-        operator: &str,
-        direct_reseller: AccountId,
-        credits: Credits,
-        note: &Note,
-        key: &IdempotencyKey,
+        operator: &Operator,
+        top_up: &TopUp,
     ) -> Result<Transfer, TransferError> {
-        let actor = Actor {
-            account: self.platform_id,
-            name: operator.to_owned(),
-        };
         self.apply(Movement {
             kind: TransferKind::TopUp,
             from: self.platform_id,
-            to: direct_reseller,
-            credits,
-            note,
-            actor: &actor,
-            key,
+            to: top_up.direct_reseller,
+            credits: top_up.credits,
+            note: &top_up.note,
+            actor_account: self.platform_id,
+            actor_name: operator.name(),
+            key: &top_up.key,
         })
         .await
     }
 
-    /// The ledger entries touching `of`, newest first: at most `limit`, all older than `before` when set.
-    pub async fn history(
+    /// The transfers of `account` (the actor's own when `None`), newest first: at most `limit`, all
+    /// older than transfer `before` when set. The actor may read its own account and every account
+    /// below it.
+    ///
+    /// Errors: `NotVisible` (missing, or outside the actor's subtree).
+    pub async fn account_transfers(
         &self,
-        of: AccountId,
+        actor: &Actor,
+        account: Option<AccountId>,
         before: Option<i64>,
-        limit: i64,
-    ) -> Result<Vec<HistoryEntry>, StoreError> {
-        let rows: Vec<HistoryRow> = sqlx::query_as(concat!(
+        limit: u32,
+    ) -> Result<Vec<AccountTransfer>, ReadError> {
+        let account = account.unwrap_or(actor.account());
+        if !self.is_visible_to(actor, account).await? {
+            return Err(ReadError::NotVisible);
+        }
+        let rows: Vec<AccountTransferRow> = sqlx::query_as(concat!(
             "SELECT ",
             transfer_columns!("t."),
             ", f.name AS from_name, r.name AS to_name",
@@ -280,20 +316,22 @@ impl Ledger {
             " WHERE (t.from_account_id = $1 OR t.to_account_id = $1) AND t.id < $2",
             " ORDER BY t.id DESC LIMIT $3"
         ))
-        .bind(of.0)
+        .bind(account.0)
         .bind(before.unwrap_or(i64::MAX))
-        .bind(limit)
+        .bind(i64::from(limit))
         .fetch_all(self.db.pool())
         .await?;
-        rows.into_iter().map(HistoryEntry::try_from).collect()
+        rows.into_iter()
+            .map(|row| row.seen_from(account).map_err(ReadError::from))
+            .collect()
     }
 
-    #[tracing::instrument(name = "transfer", skip_all, fields(movement = %movement, actor = %movement.actor.name))]
+    #[tracing::instrument(name = "transfer", skip_all, fields(movement = %movement, actor = movement.actor_name))]
     async fn apply(&self, movement: Movement<'_>) -> Result<Transfer, TransferError> {
         let mut tx = self.db.begin_write().await?;
         // Who first: an account outside the actor's reach gets the same answer with any key.
         check_parties(&mut tx, &movement).await?;
-        if let Some(first) = find_by_key(&mut tx, movement.actor.account, movement.key).await? {
+        if let Some(first) = find_by_key(&mut tx, movement.actor_account, movement.key).await? {
             return movement.replay(first);
         }
         let (from_balance_after, to_balance_after) = move_balances(&mut tx, &movement).await?;
@@ -310,7 +348,7 @@ impl Ledger {
             Err(error) if is_unique_violation(&error) => {
                 tx.rollback().await?;
                 let mut conn = self.db.pool().acquire().await?;
-                let first = find_by_key(&mut conn, movement.actor.account, movement.key)
+                let first = find_by_key(&mut conn, movement.actor_account, movement.key)
                     .await?
                     .ok_or_else(|| StoreError::Corrupt("idempotency key vanished".into()))?;
                 movement.replay(first)
@@ -431,8 +469,8 @@ async fn record(
     .bind(movement.to.0)
     .bind(movement.credits.get())
     .bind(movement.note.as_str())
-    .bind(movement.actor.account.0)
-    .bind(&movement.actor.name)
+    .bind(movement.actor_account.0)
+    .bind(movement.actor_name)
     .bind(movement.key.as_str())
     .bind(from_balance_after)
     .bind(to_balance_after)
@@ -494,21 +532,38 @@ impl TryFrom<TransferRow> for Transfer {
 }
 
 #[derive(sqlx::FromRow)]
-struct HistoryRow {
+struct AccountTransferRow {
     #[sqlx(flatten)]
     transfer: TransferRow,
     from_name: String,
     to_name: String,
 }
 
-impl TryFrom<HistoryRow> for HistoryEntry {
-    type Error = StoreError;
-
-    fn try_from(row: HistoryRow) -> Result<Self, Self::Error> {
-        Ok(Self {
-            transfer: row.transfer.try_into()?,
-            from_name: row.from_name,
-            to_name: row.to_name,
+impl AccountTransferRow {
+    fn seen_from(self, account: AccountId) -> Result<AccountTransfer, StoreError> {
+        let transfer = Transfer::try_from(self.transfer)?;
+        let outgoing = transfer.from == account;
+        Ok(AccountTransfer {
+            id: transfer.id,
+            kind: transfer.kind,
+            counterparty: if outgoing {
+                self.to_name
+            } else {
+                self.from_name
+            },
+            change: if outgoing {
+                -transfer.amount
+            } else {
+                transfer.amount
+            },
+            balance_after: if outgoing {
+                transfer.from_balance_after
+            } else {
+                transfer.to_balance_after
+            },
+            note: transfer.note,
+            actor: transfer.actor,
+            created_at: transfer.created_at,
         })
     }
 }

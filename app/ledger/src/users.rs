@@ -5,6 +5,7 @@ use std::fmt;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 
+use crate::actor::Operator;
 use crate::{Ledger, StoreError};
 
 /// A login: trimmed and lowercased (so it is unique regardless of case), 3 to 40 letters, digits,
@@ -92,10 +93,9 @@ pub(crate) async fn hash_password(password: &Password) -> Result<String, StoreEr
         Argon2::default()
             .hash_password(password.expose().as_bytes(), &salt)
             .map(|hash| hash.to_string())
-            .map_err(|error| StoreError::Corrupt(format!("could not hash a password: {error}")))
+            .map_err(StoreError::Hashing)
     })
-    .await
-    .map_err(|error| StoreError::Corrupt(format!("password hashing stopped: {error}")))?
+    .await?
 }
 
 /// Checks a password against a stored hash, off the async threads. With no hash (unknown login) it
@@ -130,8 +130,11 @@ pub enum SetPasswordError {
 
 impl Ledger {
     /// Replaces a user's password and ends every session of that user.
+    ///
+    /// Errors: `UnknownLogin`.
     pub async fn set_password(
         &self,
+        _operator: &Operator,
         login: &Login,
         password: &Password,
     ) -> Result<(), SetPasswordError> {

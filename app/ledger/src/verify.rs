@@ -1,6 +1,7 @@
 //! Proof that the balances are what the ledger says: recomputes every balance from the transfers.
 
 use crate::accounts::AccountId;
+use crate::actor::Operator;
 use crate::{Ledger, StoreError};
 
 /// An account whose stored balance differs from credits in minus credits out.
@@ -42,7 +43,7 @@ struct BalanceRow {
 
 impl Ledger {
     /// Recomputes every balance from the ledger. Reads only; safe to run at any time.
-    pub async fn verify(&self) -> Result<VerifyReport, StoreError> {
+    pub async fn verify(&self, _operator: &Operator) -> Result<VerifyReport, StoreError> {
         // One read transaction so that balances and transfers are one consistent snapshot.
         let mut tx = self.db.pool().begin().await?;
         // SUM of BIGINT is NUMERIC on PostgreSQL; the casts keep one query for both backends.

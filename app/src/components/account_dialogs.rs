@@ -5,13 +5,13 @@ use leptos::prelude::*;
 
 use crate::components::form::{DialogActions, Field, FormAction};
 use crate::components::modal::{Modal, ModalHandle};
-use crate::error::AppError;
-use crate::model::{AccountSummary, AccountType, NewSubAccount};
+use crate::error::FormField;
+use crate::model::{AccountKind, AccountSummary, NewSubAccount};
 use crate::server_fns::{create_sub_account, rename_sub_account};
 
 #[component]
 pub fn AddSubAccountDialog(
-    kind: AccountType,
+    kind: AccountKind,
     on_saved: Callback<AccountSummary>,
     on_close: Callback<()>,
 ) -> impl IntoView {
@@ -25,7 +25,7 @@ pub fn AddSubAccountDialog(
         on_saved.run(account);
         modal.close(on_close);
     });
-    let cancel = Callback::new(move |()| modal.close(on_close));
+    let cancel = save.cancel(modal, on_close);
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
         let account = NewSubAccount {
@@ -35,10 +35,6 @@ pub fn AddSubAccountDialog(
             password: password.get_untracked(),
         };
         save.submit(Ok(account));
-    };
-    let error = save.error();
-    let invalid = move |fields: fn(&AppError) -> bool| {
-        Signal::derive(move || error.with(|error| error.as_ref().is_some_and(fields)))
     };
 
     view! {
@@ -53,13 +49,13 @@ pub fn AddSubAccountDialog(
                     label="Name"
                     value=name
                     autofocus=true
-                    invalid=invalid(|e| matches!(e, AppError::NameRequired | AppError::NameTooLong { .. }))
+                    invalid=save.invalid(FormField::Name)
                 />
                 <Field
                     id="account-login"
                     label="Login"
                     value=login
-                    invalid=invalid(|e| matches!(e, AppError::InvalidLogin | AppError::LoginTaken))
+                    invalid=save.invalid(FormField::Login)
                 />
                 <Field
                     id="account-password"
@@ -67,7 +63,7 @@ pub fn AddSubAccountDialog(
                     value=password
                     kind="password"
                     autocomplete="new-password"
-                    invalid=invalid(|e| matches!(e, AppError::PasswordTooShort { .. } | AppError::PasswordTooLong { .. }))
+                    invalid=save.invalid(FormField::Password)
                 />
                 <p class="hint">"Share the login and password with the account's owner."</p>
                 {save.alert()}
@@ -92,13 +88,12 @@ pub fn RenameDialog(
             modal.close(on_close);
         },
     );
-    let cancel = Callback::new(move |()| modal.close(on_close));
+    let cancel = save.cancel(modal, on_close);
     let account_id = account.id;
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
         save.submit(Ok((account_id, name.get_untracked())));
     };
-    let error = save.error();
 
     view! {
         <Modal handle=modal labelled_by="rename-title" on_cancel=cancel>
@@ -111,7 +106,7 @@ pub fn RenameDialog(
                     label="Name"
                     value=name
                     autofocus=true
-                    invalid=Signal::derive(move || error.with(Option::is_some))
+                    invalid=save.invalid(FormField::Name)
                 />
                 {save.alert()}
                 <DialogActions saving=save.saving() on_cancel=cancel />

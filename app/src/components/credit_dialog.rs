@@ -6,13 +6,12 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 
-use crate::components::form::{DialogActions, FormAction};
+use crate::components::form::{DialogActions, Field, FormAction};
 use crate::components::modal::{Modal, ModalHandle};
 use crate::components::own_account::OwnAccount;
-use crate::error::AppError;
-use crate::model::{
-    AccountSummary, CreditChange, CreditRequest, Grouped, TransferReceipt, check_note,
-};
+use crate::error::FormField;
+use crate::format::Grouped;
+use crate::model::{AccountSummary, CreditChange, CreditRequest, TransferReceipt, check_note};
 use crate::server_fns::transfer_credits;
 
 #[component]
@@ -30,12 +29,7 @@ pub fn CreditDialog(
         on_saved.run(receipt);
         modal.close(on_close);
     });
-    let saving = save.saving();
-    let cancel = Callback::new(move |()| {
-        if !saving.get_untracked() {
-            modal.close(on_close);
-        }
-    });
+    let cancel = save.cancel(modal, on_close);
 
     let sub_account_id = account.id;
     let submit = move |event: SubmitEvent| {
@@ -62,29 +56,6 @@ pub fn CreditDialog(
             Grouped(own_balance.saturating_sub(change)),
         ))
     };
-    let error = save.error();
-    let credits_invalid = move || {
-        error.with(|error| {
-            matches!(
-                error,
-                Some(
-                    AppError::InvalidCredits
-                        | AppError::ZeroCredits
-                        | AppError::TooManyCredits { .. }
-                        | AppError::NotEnoughCredits { .. }
-                        | AppError::SubAccountShort { .. }
-                )
-            )
-        })
-    };
-    let note_invalid = move || {
-        error.with(|error| {
-            matches!(
-                error,
-                Some(AppError::NoteRequired | AppError::NoteTooLong { .. })
-            )
-        })
-    };
 
     view! {
         <Modal handle=modal labelled_by="credit-dialog-title" on_cancel=cancel>
@@ -103,35 +74,26 @@ pub fn CreditDialog(
                         <dd>{move || own.balance().map(|balance| Grouped(balance).to_string())}</dd>
                     </div>
                 </dl>
-                <label for="credit-amount">"Credits"</label>
-                <input
+                <Field
                     id="credit-amount"
-                    name="credits"
-                    type="text"
-                    autocomplete="off"
-                    autofocus
+                    label="Credits"
+                    value=credits
+                    autofocus=true
                     placeholder="30 or -5"
-                    aria-describedby="credit-hint"
-                    aria-invalid=move || credits_invalid().to_string()
-                    prop:value=move || credits.get()
-                    on:input=move |event| credits.set(event_target_value(&event))
+                    hint="A positive number gives credits; a minus sign (e.g. -5) takes them back."
+                    invalid=save.invalid(FormField::Credits)
                 />
-                <p id="credit-hint" class="hint">
-                    "A positive number gives credits; a minus sign (e.g. -5) takes them back."
-                </p>
-                <label for="credit-note">"Note"</label>
-                <textarea
+                <Field
                     id="credit-note"
-                    name="note"
-                    rows="3"
+                    label="Note"
+                    value=note
+                    rows=3
                     placeholder="What is this transfer for?"
-                    aria-invalid=move || note_invalid().to_string()
-                    prop:value=move || note.get()
-                    on:input=move |event| note.set(event_target_value(&event))
-                ></textarea>
+                    invalid=save.invalid(FormField::Note)
+                />
                 <p class="preview" data-testid="preview" aria-live="polite">{preview}</p>
                 {save.alert()}
-                <DialogActions saving on_cancel=cancel />
+                <DialogActions saving=save.saving() on_cancel=cancel />
             </form>
         </Modal>
     }

@@ -1,12 +1,14 @@
-//! A pop-up form's save: one server call at a time, the last error kept for the alert, and what
-//! to do once it succeeds.
+//! The one way a form saves: one server call at a time, the last error kept for the alert and
+//! pinned on the field it is about, Cancel ignored while saving, and what to do once it succeeds.
 
 use std::future::Future;
 
 use leptos::prelude::*;
 
 use crate::components::error_note::ErrorNote;
-use crate::error::AppError;
+use crate::components::layout::leave_if_signed_out;
+use crate::components::modal::ModalHandle;
+use crate::error::{AppError, FormField};
 
 pub struct FormAction<I: 'static, O: 'static> {
     action: Action<I, Result<O, AppError>>,
@@ -34,7 +36,10 @@ where
         let error = RwSignal::new(None);
         Effect::new(move |_| match action.value().get() {
             Some(Ok(output)) => on_success(output),
-            Some(Err(failure)) => error.set(Some(failure)),
+            Some(Err(failure)) => {
+                leave_if_signed_out(&failure);
+                error.set(Some(failure));
+            }
             None => {}
         });
         Self { action, error }
@@ -59,8 +64,23 @@ where
         self.action.pending()
     }
 
-    pub fn error(&self) -> ReadSignal<Option<AppError>> {
-        self.error.read_only()
+    /// Whether the last error is about `field`, for its `aria-invalid`.
+    pub fn invalid(&self, field: FormField) -> Signal<bool> {
+        let error = self.error;
+        Signal::derive(move || {
+            error.with(|error| error.as_ref().and_then(AppError::field) == Some(field))
+        })
+    }
+
+    /// Closes the pop-up, unless a save is in flight: its answer still has to be shown (an error) or
+    /// acted on (a receipt), so Cancel and Escape wait for it.
+    pub fn cancel(&self, modal: ModalHandle, on_close: Callback<()>) -> Callback<()> {
+        let saving = self.saving();
+        Callback::new(move |()| {
+            if !saving.get_untracked() {
+                modal.close(on_close);
+            }
+        })
     }
 
     /// The alert with the last error, if any.
@@ -85,7 +105,8 @@ pub fn DialogActions(saving: Memo<bool>, on_cancel: Callback<()>) -> impl IntoVi
     }
 }
 
-/// A labelled one-line field bound to `value`.
+/// A labelled field bound to `value`: one line, or a text area of `rows` lines. `hint` is shown
+/// below it and read out with it.
 #[component]
 pub fn Field(
     id: &'static str,
@@ -94,19 +115,47 @@ pub fn Field(
     #[prop(default = "text")] kind: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional)] autofocus: bool,
+    #[prop(optional)] placeholder: Option<&'static str>,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional)] rows: Option<u32>,
     #[prop(into, optional)] invalid: Signal<bool>,
 ) -> impl IntoView {
+    let hint_id = hint.map(|_| format!("{id}-hint"));
+    let control = match rows {
+        Some(rows) => view! {
+            <textarea
+                id=id
+                name=id
+                rows=rows
+                autocomplete=autocomplete
+                autofocus=autofocus
+                placeholder=placeholder
+                aria-describedby=hint_id.clone()
+                aria-invalid=move || invalid.get().to_string()
+                prop:value=move || value.get()
+                on:input=move |event| value.set(event_target_value(&event))
+            ></textarea>
+        }
+        .into_any(),
+        None => view! {
+            <input
+                id=id
+                name=id
+                type=kind
+                autocomplete=autocomplete
+                autofocus=autofocus
+                placeholder=placeholder
+                aria-describedby=hint_id.clone()
+                aria-invalid=move || invalid.get().to_string()
+                prop:value=move || value.get()
+                on:input=move |event| value.set(event_target_value(&event))
+            />
+        }
+        .into_any(),
+    };
     view! {
         <label for=id>{label}</label>
-        <input
-            id=id
-            name=id
-            type=kind
-            autocomplete=autocomplete
-            autofocus=autofocus
-            aria-invalid=move || invalid.get().to_string()
-            prop:value=move || value.get()
-            on:input=move |event| value.set(event_target_value(&event))
-        />
+        {control}
+        {hint.map(|hint| view! { <p id=hint_id class="hint">{hint}</p> })}
     }
 }

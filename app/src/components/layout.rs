@@ -1,18 +1,27 @@
 //! The frame around every signed-in page: the left menu for the account's kind, and the top bar with
-//! the account, its balance and Sign out.
+//! the account, its balance and Sign out. It also owns leaving a session: Sign out, and a session
+//! that ended while the page was open.
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 
-use crate::components::error_note::{ErrorNote, go_to};
+use crate::components::error_note::ErrorNote;
 use crate::components::icons::LogoIcon;
 use crate::components::own_account::OwnAccount;
-use crate::model::{AccountSummary, Grouped};
+use crate::error::AppError;
+use crate::format::Grouped;
+use crate::model::AccountSummary;
 use crate::server_fns::sign_out;
 
 #[component]
 pub fn Layout() -> impl IntoView {
     let own = OwnAccount::provide();
+    // The account is the first thing every page loads, so a session that ended is noticed here.
+    Effect::new(move |_| {
+        if let Some(Err(error)) = own.account.get() {
+            leave_if_signed_out(&error);
+        }
+    });
     let signed_in = move |show: fn(AccountSummary) -> AnyView| {
         move || Suspend::new(async move { own.account.await.map(show) })
     };
@@ -73,7 +82,7 @@ fn TopBar(account: AccountSummary) -> impl IntoView {
     let leave = Action::new(|()| sign_out());
     Effect::new(move |_| {
         if leave.value().get().is_some() {
-            go_to("/sign-in");
+            go_to(SIGN_IN);
         }
     });
     view! {
@@ -95,4 +104,19 @@ fn TopBar(account: AccountSummary) -> impl IntoView {
             }>"Sign out"</button>
         </div>
     }
+}
+
+const SIGN_IN: &str = "/sign-in";
+
+/// Goes to the sign-in page if `error` says the session has ended: nothing else on the page can
+/// work until the user signs in again. Call it from an effect, as it needs the browser.
+pub fn leave_if_signed_out(error: &AppError) {
+    if *error == AppError::Unauthenticated {
+        go_to(SIGN_IN);
+    }
+}
+
+/// A full page load of `path`: after signing in or out, everything is rendered afresh for the new user.
+pub fn go_to(path: &str) {
+    let _ = window().location().set_href(path);
 }

@@ -3,9 +3,9 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::ledger_table::Transfers;
 use crate::components::own_account::OwnAccount;
-use crate::model::Grouped;
+use crate::components::transfer_table::Transfers;
+use crate::format::Grouped;
 
 #[component]
 pub fn AccountHome() -> impl IntoView {

@@ -7,12 +7,14 @@ use leptos_meta::Title;
 use crate::components::account_dialogs::{AddSubAccountDialog, RenameDialog};
 use crate::components::credit_dialog::CreditDialog;
 use crate::components::error_note::ErrorNote;
-use crate::components::history_dialog::HistoryDialog;
+use crate::components::form::FormAction;
 use crate::components::icons::{CardIcon, HistoryIcon, PencilIcon};
-use crate::components::ledger_table::Transfers;
 use crate::components::own_account::OwnAccount;
-use crate::model::{AccountState, AccountSummary, AccountType, Grouped, TransferReceipt};
-use crate::server_fns::{set_sub_account_state, sub_accounts};
+use crate::components::transfer_table::Transfers;
+use crate::components::transfers_dialog::TransfersDialog;
+use crate::format::Grouped;
+use crate::model::{AccountKind, AccountStatus, AccountSummary, TransferReceipt};
+use crate::server_fns::{set_sub_account_status, sub_accounts};
 
 #[component]
 pub fn ManageCustomers() -> impl IntoView {
@@ -29,10 +31,10 @@ pub fn ManageCustomers() -> impl IntoView {
             <header class="card-head">
                 <h2 id="sub-accounts-title">"Sub-accounts"</h2>
                 <div class="card-actions">
-                    <button type="button" class="button" on:click=move |_| open.set(Some(Open::Add(AccountType::Reseller)))>
+                    <button type="button" class="button" on:click=move |_| open.set(Some(Open::Add(AccountKind::Reseller)))>
                         "Add reseller"
                     </button>
-                    <button type="button" class="button" on:click=move |_| open.set(Some(Open::Add(AccountType::Customer)))>
+                    <button type="button" class="button" on:click=move |_| open.set(Some(Open::Add(AccountKind::Customer)))>
                         "Add customer"
                     </button>
                 </div>
@@ -61,7 +63,7 @@ enum Open {
     Credits(AccountSummary),
     History(AccountSummary),
     Rename(AccountSummary),
-    Add(AccountType),
+    Add(AccountKind),
 }
 
 /// The grid. Rows are keyed by account id and read their cells from `rows`, so a change updates a
@@ -121,7 +123,7 @@ fn SubAccountGrid(accounts: Vec<AccountSummary>, open: RwSignal<Option<Open>>) -
             open.get()
                 .map(|dialog| match dialog {
                     Open::Credits(account) => view! { <CreditDialog account on_saved=on_transfer on_close /> }.into_any(),
-                    Open::History(account) => view! { <HistoryDialog account on_close /> }.into_any(),
+                    Open::History(account) => view! { <TransfersDialog account on_close /> }.into_any(),
                     Open::Rename(account) => view! { <RenameDialog account on_saved=on_changed on_close /> }.into_any(),
                     Open::Add(kind) => view! { <AddSubAccountDialog kind on_saved=on_changed on_close /> }.into_any(),
                 })
@@ -145,7 +147,7 @@ fn SubAccountRow(
         account.with(|account| {
             account
                 .as_ref()
-                .is_some_and(|a| a.state == AccountState::Suspended)
+                .is_some_and(|a| a.status == AccountStatus::Suspended)
         })
     };
     let open_with = move |dialog: fn(AccountSummary) -> Open| {
@@ -155,19 +157,11 @@ fn SubAccountRow(
             }
         }
     };
-    let toggle = Action::new(move |state: &AccountState| set_sub_account_state(id, *state));
-    Effect::new(move |_| {
-        if let Some(Ok(changed)) = toggle.value().get() {
-            on_changed.run(changed);
-        }
-    });
-    let toggle_error = move || {
-        toggle
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|error| view! { <ErrorNote error /> })
-    };
+    let toggle = FormAction::new(
+        |(id, status): (i64, AccountStatus)| set_sub_account_status(id, status),
+        move |changed| on_changed.run(changed),
+    );
+    let saving = toggle.saving();
 
     view! {
         <tr data-testid="account-row" data-account-id=id.to_string()>
@@ -179,7 +173,7 @@ fn SubAccountRow(
             </td>
             <td data-label="Status">
                 <span class=move || if suspended() { "badge warn" } else { "badge ok" }>
-                    {field(|account| account.state.label().to_owned())}
+                    {field(|account| account.status.label().to_owned())}
                 </span>
             </td>
             <td class="actions" data-label="Actions">
@@ -208,19 +202,19 @@ fn SubAccountRow(
                     <button
                         type="button"
                         class="button small"
-                        disabled=move || toggle.pending().get()
+                        disabled=move || saving.get()
                         aria-label=field(|account| {
-                            let verb = if account.state == AccountState::Suspended { "Reactivate" } else { "Suspend" };
+                            let verb = if account.status == AccountStatus::Suspended { "Reactivate" } else { "Suspend" };
                             format!("{verb} {}", account.name)
                         })
                         on:click=move |_| {
-                            toggle.dispatch(if suspended() { AccountState::Active } else { AccountState::Suspended });
+                            toggle.submit(Ok((id, if suspended() { AccountStatus::Active } else { AccountStatus::Suspended })));
                         }
                     >
                         {move || if suspended() { "Reactivate" } else { "Suspend" }}
                     </button>
                 </div>
-                {toggle_error}
+                {toggle.alert()}
             </td>
         </tr>
     }

@@ -4,9 +4,10 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::components::error_note::go_to;
 use crate::components::form::{Field, FormAction};
 use crate::components::icons::LogoIcon;
+use crate::components::layout::go_to;
+use crate::error::FormField;
 use crate::server_fns::sign_in;
 
 #[component]
@@ -21,7 +22,6 @@ pub fn SignIn() -> impl IntoView {
         event.prevent_default();
         attempt.submit(Ok((login.get_untracked(), password.get_untracked())));
     };
-    let failed = attempt.error();
 
     view! {
         <Title text="Sign in" />
@@ -33,8 +33,8 @@ pub fn SignIn() -> impl IntoView {
                 </div>
                 <h1>"Sign in"</h1>
                 <form on:submit=submit>
-                    <Field id="login" label="Login" value=login autocomplete="username" autofocus=true invalid=Signal::derive(move || failed.with(Option::is_some)) />
-                    <Field id="password" label="Password" value=password kind="password" autocomplete="current-password" />
+                    <Field id="login" label="Login" value=login autocomplete="username" autofocus=true invalid=attempt.invalid(FormField::Credentials) />
+                    <Field id="password" label="Password" value=password kind="password" autocomplete="current-password" invalid=attempt.invalid(FormField::Credentials) />
                     {attempt.alert()}
                     <button type="submit" class="button primary block" disabled=move || signing_in.get()>
                         {move || if signing_in.get() { "Signing in…" } else { "Sign in" }}

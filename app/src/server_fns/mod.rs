@@ -6,9 +6,11 @@ use leptos::server_fn::codec::Json;
 
 use crate::error::AppError;
 use crate::model::{
-    AccountState, AccountSummary, CreditRequest, LedgerLine, NewSubAccount, TransferReceipt,
+    AccountStatus, AccountSummary, AccountTransfer, CreditRequest, NewSubAccount, TransferReceipt,
 };
 
+#[cfg(feature = "ssr")]
+mod convert;
 #[cfg(feature = "ssr")]
 mod ssr;
 
@@ -48,7 +50,7 @@ pub async fn transfer_credits(request: CreditRequest) -> Result<TransferReceipt,
 pub async fn account_transfers(
     account_id: Option<i64>,
     before: Option<i64>,
-) -> Result<Vec<LedgerLine>, AppError> {
+) -> Result<Vec<AccountTransfer>, AppError> {
     ssr::account_transfers(account_id, before).await
 }
 
@@ -65,10 +67,10 @@ pub async fn rename_sub_account(account_id: i64, name: String) -> Result<Account
 }
 
 /// Suspends or reactivates one of the caller's direct sub-accounts.
-#[server(endpoint = "set_sub_account_state", input = Json)]
-pub async fn set_sub_account_state(
+#[server(endpoint = "set_sub_account_status", input = Json)]
+pub async fn set_sub_account_status(
     account_id: i64,
-    state: AccountState,
+    status: AccountStatus,
 ) -> Result<AccountSummary, AppError> {
-    ssr::set_sub_account_state(account_id, state).await
+    ssr::set_sub_account_status(account_id, status).await
 }

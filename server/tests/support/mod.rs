@@ -1,21 +1,28 @@
-//! Boots the real router on a random port over a fresh database loaded with the demo data, and
-//! signs users in over HTTP like a browser would.
+//! Boots the real router on a random port over a fresh database loaded with the ledger's worked
+//! example, and calls the server functions over HTTP like a browser would, with the app's own wire
+//! types: a renamed field or endpoint fails to compile here rather than at run time.
+//!
+//! Accounts beyond the worked example are opened with `ledger::testing`, the one set of fixtures.
 
 #![allow(dead_code)] // each test file uses its own part of this support
 
 use app::error::AppError;
+use app::model::CreditRequest;
+use app::server_fns::{AccountTransfers, SignIn};
 use app::state::AppState;
-use ledger::testing::TestDatabase;
-use ledger::{AccountId, AccountKind, AccountName, Ledger, Login, Password};
+use ledger::testing::{self, TestDatabase};
+use ledger::{DEMO_PASSWORD, Ledger, WorkedExample};
 use leptos::config::LeptosOptions;
+use leptos::server_fn::ServerFn;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::{Value, json};
-use server::demo::DEMO_PASSWORD;
 use server::web::WebConfig;
 
 pub struct TestApp {
     pub base_url: String,
     pub ledger: Ledger,
+    /// The worked example's accounts: `direct` with 100 credits, and its three sub-accounts at 0.
+    pub example: WorkedExample,
     database: TestDatabase,
 }
 
@@ -26,23 +33,22 @@ pub struct Failure {
     pub error: AppError,
 }
 
-/// A browser: its own cookie jar, signed in or not.
+/// A browser: its own cookie jar, signed in or not; or a client replaying one session cookie.
+#[derive(Clone)]
 pub struct Browser {
     pub http: reqwest::Client,
     base_url: String,
 }
 
 impl TestApp {
+    /// Serves a fresh database loaded with the worked example.
     pub async fn spawn() -> Self {
         let database = TestDatabase::new().await;
-        Self::serve(database.ledger().await, database).await
-    }
-
-    /// Serves `ledger` (already connected to `database`), loaded with the demo data.
-    pub async fn serve(ledger: Ledger, database: TestDatabase) -> Self {
-        server::demo::load(&ledger)
+        let ledger = database.ledger().await;
+        let example = ledger
+            .load_worked_example(&testing::operator())
             .await
-            .expect("load the demo data");
+            .expect("load the worked example");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let state = AppState {
@@ -53,6 +59,7 @@ impl TestApp {
         Self {
             base_url,
             ledger,
+            example,
             database,
         }
     }
@@ -63,97 +70,92 @@ impl TestApp {
     }
 
     pub fn browser(&self) -> Browser {
-        Browser {
-            http: reqwest::Client::builder()
-                .cookie_store(true)
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            base_url: self.base_url.clone(),
-        }
+        Browser::new(&self.base_url)
     }
 
-    /// A browser signed in as a demo user (or any user with the demo password).
+    /// A browser signed in as a worked-example user (or any user with the demo password).
     pub async fn signed_in(&self, login: &str) -> Browser {
         let browser = self.browser();
-        let landing: String = browser
-            .call(
-                "sign_in",
-                json!({ "login": login, "password": DEMO_PASSWORD }),
-            )
+        let landing = browser
+            .call(demo_sign_in(login))
             .await
             .unwrap_or_else(|failure| panic!("{login} could not sign in: {failure:?}"));
         assert!(landing.starts_with('/'));
         browser
     }
-
-    /// Opens an account with the demo password under `parent`.
-    pub async fn open(
-        &self,
-        parent: AccountId,
-        kind: AccountKind,
-        name: &str,
-        login: &str,
-    ) -> AccountId {
-        self.ledger
-            .open_account(
-                parent,
-                kind,
-                &AccountName::parse(name).unwrap(),
-                &Login::parse(login).unwrap(),
-                &Password::parse(DEMO_PASSWORD).unwrap(),
-            )
-            .await
-            .unwrap()
-            .account
-            .id
-    }
-
-    pub async fn account_of(&self, login: &str) -> AccountId {
-        self.ledger
-            .account_by_login(&Login::parse(login).unwrap())
-            .await
-            .unwrap()
-            .expect("a known login")
-            .id
-    }
 }
 
 impl Browser {
-    /// Calls a server function by its endpoint with JSON arguments, like the app's own pages do.
-    pub async fn call<T: DeserializeOwned>(
-        &self,
-        endpoint: &str,
-        arguments: Value,
-    ) -> Result<T, Failure> {
-        self.call_from(endpoint, arguments, None).await
+    /// A new browser with an empty cookie jar.
+    pub fn new(base_url: &str) -> Self {
+        Self::with_client(
+            base_url,
+            reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(reqwest::redirect::Policy::none()),
+        )
+    }
+
+    /// A client that sends `cookie` (`name=value`, from [`session_cookie`]) with every request
+    /// and keeps no jar: the same session replayed, or shared by several servers.
+    pub fn with_cookie(base_url: &str, cookie: &str) -> Self {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::COOKIE,
+            cookie.parse().expect("a cookie header value"),
+        );
+        Self::with_client(
+            base_url,
+            reqwest::Client::builder()
+                .default_headers(headers)
+                .redirect(reqwest::redirect::Policy::none()),
+        )
+    }
+
+    fn with_client(base_url: &str, builder: reqwest::ClientBuilder) -> Self {
+        Self {
+            http: builder.build().unwrap(),
+            base_url: base_url.to_owned(),
+        }
+    }
+
+    /// Calls a server function with its arguments, like the app's own pages do.
+    pub async fn call<F>(&self, args: F) -> Result<F::Output, Failure>
+    where
+        F: ServerFn<Error = AppError> + Serialize,
+        F::Output: DeserializeOwned,
+    {
+        decode(self.request(&args)).await
     }
 
     /// The same call, claiming to come from a page at `origin`.
-    pub async fn call_from<T: DeserializeOwned>(
-        &self,
-        endpoint: &str,
-        arguments: Value,
-        origin: Option<&str>,
-    ) -> Result<T, Failure> {
-        let mut request = self
-            .http
-            .post(format!("{}/api/{endpoint}", self.base_url))
-            .json(&arguments);
-        if let Some(origin) = origin {
-            request = request.header("origin", origin);
-        }
-        let response = request.send().await.expect("the server answers");
-        let status = response.status().as_u16();
-        let body = response.bytes().await.expect("a body");
-        if (200..300).contains(&status) {
-            Ok(serde_json::from_slice(&body).expect("a JSON result"))
-        } else {
-            let error = serde_json::from_slice(&body).unwrap_or_else(|_| {
-                panic!("status {status} with a body that is not an AppError: {body:?}")
-            });
-            Err(Failure { status, error })
-        }
+    pub async fn call_from<F>(&self, args: F, origin: &str) -> Result<F::Output, Failure>
+    where
+        F: ServerFn<Error = AppError> + Serialize,
+        F::Output: DeserializeOwned,
+    {
+        decode(self.request(&args).header("origin", origin)).await
+    }
+
+    /// Sends `body` as it is to `F`'s endpoint. Only for tests that deliberately send what no
+    /// page would (malformed input); every other call goes through [`Browser::call`].
+    pub async fn call_with_body<F>(&self, body: &serde_json::Value) -> Result<F::Output, Failure>
+    where
+        F: ServerFn<Error = AppError>,
+        F::Output: DeserializeOwned,
+    {
+        decode(self.post::<F>(body)).await
+    }
+
+    /// The request a call would send, for tests that read the raw response (its headers).
+    pub fn request<F: ServerFn + Serialize>(&self, args: &F) -> reqwest::RequestBuilder {
+        self.post::<F>(args)
+    }
+
+    fn post<F: ServerFn>(&self, body: &impl Serialize) -> reqwest::RequestBuilder {
+        self.http
+            .post(format!("{}{}", self.base_url, F::PATH))
+            .json(body)
     }
 
     /// A page load: the status and where it redirects to, if anywhere.
@@ -174,12 +176,34 @@ impl Browser {
     }
 }
 
+/// Sends a call and decodes its answer: the result on 2xx, otherwise the `AppError` and status.
+async fn decode<T: DeserializeOwned>(request: reqwest::RequestBuilder) -> Result<T, Failure> {
+    let response = request.send().await.expect("the server answers");
+    let status = response.status().as_u16();
+    let body = response.bytes().await.expect("a body");
+    if (200..300).contains(&status) {
+        Ok(serde_json::from_slice(&body).expect("a JSON result"))
+    } else {
+        let error = serde_json::from_slice(&body).unwrap_or_else(|_| {
+            panic!("status {status} with a body that is not an AppError: {body:?}")
+        });
+        Err(Failure { status, error })
+    }
+}
+
+/// The sign-in a worked-example user (or any user with the demo password) sends.
+pub fn demo_sign_in(login: &str) -> SignIn {
+    SignIn {
+        login: login.to_owned(),
+        password: DEMO_PASSWORD.to_owned(),
+    }
+}
+
 /// Signs `login` in with the demo password at `base_url` and returns its `name=value` session
 /// cookie, which any server on the same database accepts.
-pub async fn session_cookie(http: &reqwest::Client, base_url: &str, login: &str) -> String {
-    let response = http
-        .post(format!("{base_url}/api/sign_in"))
-        .json(&json!({ "login": login, "password": DEMO_PASSWORD }))
+pub async fn session_cookie(base_url: &str, login: &str) -> String {
+    let response = Browser::new(base_url)
+        .request(&demo_sign_in(login))
         .send()
         .await
         .unwrap();
@@ -188,12 +212,20 @@ pub async fn session_cookie(http: &reqwest::Client, base_url: &str, login: &str)
     set_cookie.split(';').next().unwrap().to_owned()
 }
 
-/// A transfer_credits argument with a fresh request id.
-pub fn credit_request(sub_account_id: i64, credits: &str, note: &str) -> Value {
-    json!({ "request": {
-        "sub_account_id": sub_account_id,
-        "credits": credits,
-        "note": note,
-        "request_id": uuid::Uuid::new_v4().to_string(),
-    }})
+/// The caller's own transfers, newest first (the first page).
+pub fn own_transfers() -> AccountTransfers {
+    AccountTransfers {
+        account_id: None,
+        before: None,
+    }
+}
+
+/// A credit change as the credit pop-up sends it, with a fresh request id.
+pub fn credit_request(sub_account_id: i64, credits: &str, note: &str) -> CreditRequest {
+    CreditRequest {
+        sub_account_id,
+        credits: credits.to_owned(),
+        note: note.to_owned(),
+        request_id: uuid::Uuid::new_v4().to_string(),
+    }
 }

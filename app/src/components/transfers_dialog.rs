@@ -2,12 +2,13 @@
 
 use leptos::prelude::*;
 
-use crate::components::ledger_table::Transfers;
 use crate::components::modal::{Modal, ModalHandle};
-use crate::model::{AccountSummary, Grouped};
+use crate::components::transfer_table::Transfers;
+use crate::format::Grouped;
+use crate::model::AccountSummary;
 
 #[component]
-pub fn HistoryDialog(account: AccountSummary, on_close: Callback<()>) -> impl IntoView {
+pub fn TransfersDialog(account: AccountSummary, on_close: Callback<()>) -> impl IntoView {
     let modal = ModalHandle::new();
     let close = Callback::new(move |()| modal.close(on_close));
     view! {

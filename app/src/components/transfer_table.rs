@@ -4,8 +4,10 @@
 use leptos::prelude::*;
 
 use crate::components::error_note::ErrorNote;
+use crate::components::layout::leave_if_signed_out;
 use crate::components::own_account::OwnAccount;
-use crate::model::{Grouped, HISTORY_PAGE, LedgerLine, format_utc};
+use crate::format::{Grouped, format_utc};
+use crate::model::{AccountTransfer, TRANSFERS_PAGE};
 use crate::server_fns::account_transfers;
 
 /// The transfers of `account_id` (the signed-in account's own when absent), reloaded after every
@@ -17,13 +19,18 @@ pub fn Transfers(#[prop(optional)] account_id: Option<i64>) -> impl IntoView {
         move || own.ledger_version.get(),
         move |_| account_transfers(account_id, None),
     );
+    Effect::new(move |_| {
+        if let Some(Err(error)) = lines.get() {
+            leave_if_signed_out(&error);
+        }
+    });
 
     view! {
         <Transition fallback=|| view! { <p class="empty">"Loading transfers…"</p> }>
             {move || Suspend::new(async move {
                 match lines.await {
                     Ok(lines) if lines.is_empty() => view! { <p class="empty">"No transfers yet."</p> }.into_any(),
-                    Ok(lines) => view! { <LedgerTable lines account_id /> }.into_any(),
+                    Ok(lines) => view! { <TransferTable lines account_id /> }.into_any(),
                     Err(error) => view! { <ErrorNote error /> }.into_any(),
                 }
             })}
@@ -32,13 +39,13 @@ pub fn Transfers(#[prop(optional)] account_id: Option<i64>) -> impl IntoView {
 }
 
 #[component]
-fn LedgerTable(lines: Vec<LedgerLine>, account_id: Option<i64>) -> impl IntoView {
-    let may_have_older = RwSignal::new(lines.len() == HISTORY_PAGE);
+fn TransferTable(lines: Vec<AccountTransfer>, account_id: Option<i64>) -> impl IntoView {
+    let may_have_older = RwSignal::new(lines.len() == TRANSFERS_PAGE as usize);
     let lines = RwSignal::new(lines);
     let older = Action::new(move |before: &i64| account_transfers(account_id, Some(*before)));
     Effect::new(move |_| {
         if let Some(Ok(page)) = older.value().get() {
-            may_have_older.set(page.len() == HISTORY_PAGE);
+            may_have_older.set(page.len() == TRANSFERS_PAGE as usize);
             lines.update(|lines| lines.extend(page));
         }
     });
@@ -80,7 +87,7 @@ fn LedgerTable(lines: Vec<LedgerLine>, account_id: Option<i64>) -> impl IntoView
 }
 
 #[component]
-fn LedgerRow(line: LedgerLine) -> impl IntoView {
+fn LedgerRow(line: AccountTransfer) -> impl IntoView {
     let (sign, class) = if line.change > 0 {
         ("+", "num change in")
     } else {

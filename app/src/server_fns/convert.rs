@@ -1,0 +1,187 @@
+//! The one mapping between the ledger and the wire: domain values into the UI's types, and domain
+//! errors into `AppError`, each matched exhaustively so that a new ledger error forces a decision.
+
+use std::time::Duration;
+
+use ledger::{
+    AccountNameError, CreditsError, ManageError, NoteError, OpenAccountError, PasswordError,
+    ReadError, SignInError, StoreError, TransferError,
+};
+
+use crate::error::AppError;
+use crate::model::{AccountSummary, AccountTransfer};
+
+/// Logs an unexpected failure once, with its whole cause chain, and hands the client the opaque
+/// `Internal` (database text never reaches a browser).
+pub fn internal(error: &(dyn std::error::Error + 'static)) -> AppError {
+    let mut chain = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        chain.push_str(": ");
+        chain.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    tracing::error!(error = %chain, "request failed");
+    AppError::Internal
+}
+
+pub fn summary(account: ledger::Account, login: Option<String>) -> AccountSummary {
+    AccountSummary {
+        id: account.id.0,
+        name: account.name,
+        kind: account.kind.into(),
+        balance: account.balance,
+        status: account.status.into(),
+        login,
+    }
+}
+
+impl From<ledger::SubAccount> for AccountSummary {
+    fn from(sub_account: ledger::SubAccount) -> Self {
+        summary(sub_account.account, sub_account.login)
+    }
+}
+
+impl From<ledger::AccountTransfer> for AccountTransfer {
+    fn from(transfer: ledger::AccountTransfer) -> Self {
+        Self {
+            id: transfer.id,
+            kind: transfer.kind.into(),
+            counterparty: transfer.counterparty,
+            change: transfer.change,
+            balance_after: transfer.balance_after,
+            note: transfer.note,
+            actor: transfer.actor,
+            at: transfer.created_at,
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(error: StoreError) -> Self {
+        internal(&error)
+    }
+}
+
+impl From<CreditsError> for AppError {
+    fn from(error: CreditsError) -> Self {
+        match error {
+            CreditsError::NotPositive => Self::ZeroCredits,
+            CreditsError::TooMany => Self::TooManyCredits {
+                max: ledger::MAX_CREDITS_PER_TRANSFER,
+            },
+        }
+    }
+}
+
+impl From<NoteError> for AppError {
+    fn from(error: NoteError) -> Self {
+        match error {
+            NoteError::Empty => Self::NoteRequired,
+            NoteError::TooLong => Self::NoteTooLong {
+                max: ledger::MAX_NOTE_CHARS,
+            },
+        }
+    }
+}
+
+impl From<AccountNameError> for AppError {
+    fn from(error: AccountNameError) -> Self {
+        match error {
+            AccountNameError::Empty => Self::NameRequired,
+            AccountNameError::TooLong => Self::NameTooLong {
+                max: ledger::MAX_NAME_CHARS,
+            },
+        }
+    }
+}
+
+impl From<PasswordError> for AppError {
+    fn from(error: PasswordError) -> Self {
+        match error {
+            PasswordError::TooShort => Self::PasswordTooShort {
+                min: ledger::users::MIN_PASSWORD_CHARS,
+            },
+            PasswordError::TooLong => Self::PasswordTooLong {
+                max: ledger::users::MAX_PASSWORD_CHARS,
+            },
+        }
+    }
+}
+
+impl From<TransferError> for AppError {
+    fn from(error: TransferError) -> Self {
+        match error {
+            TransferError::SubAccountNotFound => Self::SubAccountNotFound,
+            TransferError::KeyReused => Self::RequestReused,
+            TransferError::NotEnoughCredits {
+                available,
+                requested,
+            } => Self::NotEnoughCredits {
+                available,
+                requested,
+            },
+            TransferError::SubAccountShort {
+                name,
+                available,
+                requested,
+            } => Self::SubAccountShort {
+                name,
+                available,
+                requested,
+            },
+            TransferError::Suspended { name } => Self::Suspended { name },
+            // Top-ups are made by operators at the command line, never through a server function.
+            TransferError::NotADirectReseller => internal(&error),
+            TransferError::Store(error) => internal(&error),
+        }
+    }
+}
+
+impl From<OpenAccountError> for AppError {
+    fn from(error: OpenAccountError) -> Self {
+        match error {
+            OpenAccountError::NotAReseller => Self::NotAReseller,
+            // The page offers resellers and customers only; anything else is a forged request.
+            OpenAccountError::KindNotAllowed { .. } => Self::BadRequest,
+            OpenAccountError::LoginTaken => Self::LoginTaken,
+            OpenAccountError::Store(error) => internal(&error),
+        }
+    }
+}
+
+impl From<ManageError> for AppError {
+    fn from(error: ManageError) -> Self {
+        match error {
+            ManageError::SubAccountNotFound => Self::SubAccountNotFound,
+            ManageError::Store(error) => internal(&error),
+        }
+    }
+}
+
+impl From<ReadError> for AppError {
+    fn from(error: ReadError) -> Self {
+        match error {
+            ReadError::NotVisible => Self::SubAccountNotFound,
+            ReadError::NotAReseller => Self::NotAReseller,
+            ReadError::Store(error) => internal(&error),
+        }
+    }
+}
+
+impl From<SignInError> for AppError {
+    fn from(error: SignInError) -> Self {
+        match error {
+            SignInError::WrongCredentials => Self::WrongCredentials,
+            SignInError::Throttled { retry_after } => Self::TooManyAttempts {
+                minutes: minutes_rounded_up(retry_after),
+            },
+            SignInError::Suspended => Self::AccountSuspended,
+            SignInError::Store(error) => internal(&error),
+        }
+    }
+}
+
+fn minutes_rounded_up(duration: Duration) -> u64 {
+    duration.as_secs().div_ceil(60).max(1)
+}
