@@ -110,6 +110,40 @@ impl AppError {
         }
     }
 
+    /// Whether this refusal is the request's answer for good: the ledger keeps it under the
+    /// request id, so a Save with the same id would get it again, and trying again (with the same
+    /// or other values) takes a new request id. Any other failure leaves the id as it was: the
+    /// request may not have arrived, or may have been applied while its answer was lost.
+    pub fn settles_request(&self) -> bool {
+        match self {
+            Self::NotEnoughCredits { .. }
+            | Self::SubAccountShort { .. }
+            | Self::Suspended { .. }
+            | Self::AccountSuspended => true,
+            Self::InvalidCredits
+            | Self::ZeroCredits
+            | Self::TooManyCredits { .. }
+            | Self::NoteRequired
+            | Self::NoteTooLong { .. }
+            | Self::SubAccountNotFound
+            | Self::NotAReseller
+            | Self::NameRequired
+            | Self::NameTooLong { .. }
+            | Self::InvalidLogin
+            | Self::LoginTaken
+            | Self::PasswordTooShort { .. }
+            | Self::PasswordTooLong { .. }
+            | Self::WrongCredentials
+            | Self::TooManyAttempts { .. }
+            | Self::Unauthenticated
+            | Self::CrossSite
+            | Self::RequestReused
+            | Self::BadRequest
+            | Self::Unreachable
+            | Self::Internal => false,
+        }
+    }
+
     /// The HTTP status a server function answers with when it fails this way.
     pub fn status(&self) -> u16 {
         match self {
@@ -239,6 +273,23 @@ mod tests {
             AppError::Unreachable,
         ] {
             assert_eq!(error.field(), None, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn only_a_refusal_the_ledger_keeps_settles_a_request() {
+        let short = AppError::NotEnoughCredits {
+            available: 10,
+            requested: 30,
+        };
+        assert!(short.settles_request());
+        for undecided in [
+            AppError::Unreachable,
+            AppError::Internal,
+            AppError::BadRequest,
+            AppError::NoteRequired,
+        ] {
+            assert!(!undecided.settles_request(), "{undecided:?}");
         }
     }
 

@@ -91,6 +91,45 @@ test.describe('Manage Customers', () => {
     expect(creditdesk.verify()).toContain('transfers:       2');
   });
 
+  // The test above would pass without the server's idempotency, since the page drops the second
+  // click itself. Here the Save request is sent twice more as it was, with the page's cookies, as a
+  // retry after a lost answer would send it: only the server can make those move nothing.
+  test('the same Save request sent three times moves credits once', async ({ page, creditdesk }) => {
+    const dialog = await openCredits(page, 'Reseller One');
+    await fillCredits(dialog, '30', 'Sent three times');
+    const sent = page.waitForRequest((request) => request.url().endsWith('/api/transfer_credits'));
+    await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+    const save = await sent;
+    const receipt = await (await save.response())!.json();
+    await expect(dialog).toBeHidden();
+
+    for (const retry of [1, 2]) {
+      const answer = await page.request.post(save.url(), { headers: save.headers(), data: save.postDataBuffer()! });
+      expect(answer.status(), `retry ${retry}`).toBe(200);
+      expect(await answer.json(), `retry ${retry}`).toEqual(receipt);
+    }
+
+    await page.reload();
+    await expect(balanceOf(page, 'Reseller One')).toHaveText('30');
+    await expect(ownBalance(page)).toHaveText('70');
+    await expect(page.getByTestId('ledger-line').filter({ hasText: 'Sent three times' })).toHaveCount(1);
+    expect(creditdesk.verify()).toContain('transfers:       2');
+  });
+
+  test('after a refusal, a corrected Save from the same pop-up goes through', async ({ page }) => {
+    const dialog = await openCredits(page, 'Reseller Two');
+    await fillCredits(dialog, '101', 'All of it');
+    await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(dialog.getByRole('alert')).toHaveText('You have 100 credits; you cannot give 101');
+
+    await dialog.getByLabel('Credits').fill('100');
+    await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+
+    await expect(dialog).toBeHidden();
+    await expect(balanceOf(page, 'Reseller Two')).toHaveText('100');
+    await expect(ownBalance(page)).toHaveText('0');
+  });
+
   test('Escape closes the pop-up and focus returns to the row', async ({ page }) => {
     const dialog = await openCredits(page, 'Customer One');
     await expect(dialog.getByLabel('Credits')).toBeFocused();

@@ -40,7 +40,7 @@ pub enum Command {
         #[command(subcommand)]
         command: ResellerCommand,
     },
-    /// Issue new credits to a direct reseller.
+    /// Issue new credits to a direct reseller, once per request id.
     TopUp {
         /// Login of a user of the direct reseller.
         #[arg(long)]
@@ -50,6 +50,10 @@ pub enum Command {
         /// Why: kept with the transfer in the ledger.
         #[arg(long)]
         note: String,
+        /// Your reference for this top-up, e.g. the invoice number (8 to 64 letters, digits, '-'
+        /// or '_'). Running the command again with it tops up once and says "Already applied".
+        #[arg(long)]
+        request_id: String,
     },
     /// Users who sign in.
     User {

@@ -67,8 +67,9 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             login,
             credits,
             note,
+            request_id,
         } => {
-            operator::top_up(&ledger, &login, credits, &note).await?;
+            operator::top_up(&ledger, &login, credits, &note, &request_id).await?;
             ExitCode::SUCCESS
         }
         Command::User {

@@ -3,7 +3,7 @@
 use std::io::{BufRead, IsTerminal};
 
 use ledger::{
-    AccountName, Credits, IdempotencyKey, Ledger, Login, Note, OpenAccountError, Operator,
+    AccountName, Applied, Credits, IdempotencyKey, Ledger, Login, Note, OpenAccountError, Operator,
     Password, SetPasswordError, StoreError, TopUp, TransferError,
 };
 
@@ -24,6 +24,10 @@ pub enum OperatorError {
     Credits(#[from] ledger::CreditsError),
     #[error("invalid note: {0}")]
     Note(#[from] ledger::NoteError),
+    #[error("invalid request id: {0}")]
+    RequestId(#[from] ledger::IdempotencyKeyError),
+    #[error("request id {0} was already used for a different top-up")]
+    RequestIdReused(String),
     #[error("no user has the login {0}")]
     UnknownLogin(String),
     #[error("could not read the password from stdin: {0}")]
@@ -58,11 +62,14 @@ pub async fn create_direct_reseller(
     Ok(())
 }
 
+/// Tops up once per `request_id` (the operator's reference, e.g. the invoice number): run again
+/// after a dropped connection, it says the top-up was already applied and issues nothing.
 pub async fn top_up(
     ledger: &Ledger,
     login: &str,
     credits: i64,
     note: &str,
+    request_id: &str,
 ) -> Result<(), OperatorError> {
     let login = Login::parse(login)?;
     let operator = operator();
@@ -74,13 +81,32 @@ pub async fn top_up(
         direct_reseller: account.id,
         credits: Credits::new(credits)?,
         note: Note::parse(note)?,
-        key: IdempotencyKey::generate(),
+        key: IdempotencyKey::parse(request_id)?,
     };
-    let transfer = ledger.top_up(&operator, &top_up).await?;
-    println!(
-        "Topped up {} with {} credits; its balance is now {}.",
-        account.name, transfer.amount, transfer.to_balance_after
-    );
+    let applied = ledger
+        .top_up(&operator, &top_up)
+        .await
+        .map_err(|error| match error {
+            TransferError::KeyReused => OperatorError::RequestIdReused(request_id.to_owned()),
+            error @ (TransferError::SubAccountNotFound
+            | TransferError::NotADirectReseller
+            | TransferError::OwnAccountSuspended
+            | TransferError::NotEnoughCredits { .. }
+            | TransferError::SubAccountShort { .. }
+            | TransferError::Suspended { .. }
+            | TransferError::Store(_)) => error.into(),
+        })?;
+    match applied {
+        Applied::New(transfer) => println!(
+            "Topped up {} with {} credits; its balance is now {}.",
+            account.name, transfer.amount, transfer.to_balance_after
+        ),
+        Applied::AlreadyApplied(transfer) => println!(
+            "Already applied: {request_id} topped up {} with {} credits (transfer {}); its balance \
+             after it was {}.",
+            account.name, transfer.amount, transfer.id, transfer.to_balance_after
+        ),
+    }
     Ok(())
 }
 

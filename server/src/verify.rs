@@ -16,9 +16,26 @@ pub fn print(report: &VerifyReport) {
     for account in &report.negative {
         println!("NEGATIVE  account {account} is below zero");
     }
+    for wrong in &report.wrong_balances_after {
+        println!(
+            "BALANCE AFTER  transfer {}, account {}: recorded {} but its transfers add up to {}",
+            wrong.transfer, wrong.account, wrong.recorded, wrong.replayed
+        );
+    }
+    for outside in &report.outside_the_tree {
+        println!(
+            "OUTSIDE THE TREE  transfer {} ({} from account {} to account {}, made by account {}): {}",
+            outside.transfer,
+            outside.kind.as_str(),
+            outside.from,
+            outside.to,
+            outside.actor_account,
+            outside.broken
+        );
+    }
     if report.is_clean() {
         println!("OK: every balance equals the ledger");
     } else {
-        println!("FAILED: the balances do not match the ledger");
+        println!("FAILED: the balances or the transfers do not match the ledger's rules");
     }
 }

@@ -6,6 +6,7 @@ use app::error::AppError;
 use app::model::AccountStatus;
 use app::server_fns::{MyAccount, SetSubAccountStatus, SignIn, SignOut};
 use ledger::DEMO_PASSWORD;
+use ledger::testing;
 use support::{Browser, TestApp, demo_sign_in, session_cookie};
 
 #[tokio::test]
@@ -119,6 +120,51 @@ async fn suspending_an_account_ends_its_sessions_at_once() {
         refused.error.to_string(),
         "This account is suspended; ask your reseller to reactivate it"
     );
+}
+
+#[tokio::test]
+async fn suspending_a_reseller_signs_out_its_whole_subtree_until_reactivated() {
+    let app = TestApp::spawn().await;
+    let reseller_one = testing::actor(&app.ledger, "reseller1").await;
+    testing::open(
+        &app.ledger,
+        &reseller_one,
+        ledger::AccountKind::Customer,
+        "Acme",
+        "acme",
+    )
+    .await;
+    let direct = app.signed_in("direct").await;
+    let customer = app.signed_in("acme").await;
+    let set_status = async |status| {
+        direct
+            .call(SetSubAccountStatus {
+                account_id: app.example.reseller_one.0,
+                status,
+            })
+            .await
+            .unwrap();
+    };
+
+    set_status(AccountStatus::Suspended).await;
+
+    let ended = customer.call(MyAccount {}).await.unwrap_err();
+    assert_eq!(
+        (ended.status, ended.error),
+        (401, AppError::Unauthenticated)
+    );
+    let refused = app.browser().call(demo_sign_in("acme")).await.unwrap_err();
+    assert_eq!(
+        (refused.status, refused.error),
+        (403, AppError::AccountSuspended)
+    );
+
+    set_status(AccountStatus::Active).await;
+
+    let still_ended = customer.call(MyAccount {}).await.unwrap_err();
+    assert_eq!(still_ended.error, AppError::Unauthenticated);
+    let again = app.signed_in("acme").await;
+    assert_eq!(again.call(MyAccount {}).await.unwrap().name, "Acme");
 }
 
 #[tokio::test]

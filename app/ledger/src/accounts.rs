@@ -68,7 +68,8 @@ impl FromStr for AccountKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccountStatus {
     Active,
-    /// Cannot sign in or receive grants; its credits can still be revoked.
+    /// Cannot sign in, move credits or receive them, and neither can any account below it; its
+    /// parent can still revoke its credits.
     Suspended,
 }
 
@@ -196,6 +197,9 @@ pub enum OpenAccountError {
     },
     #[error("the login is taken")]
     LoginTaken,
+    /// The actor's account, or an account above it, is suspended.
+    #[error("the account is suspended")]
+    OwnAccountSuspended,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -212,6 +216,9 @@ pub enum ManageError {
     /// Missing, or not a direct sub-account of the actor (deliberately the same error).
     #[error("no such sub-account")]
     SubAccountNotFound,
+    /// The actor's account, or an account above it, is suspended.
+    #[error("the account is suspended")]
+    OwnAccountSuspended,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -246,7 +253,7 @@ impl Ledger {
     /// user who signs in as `login`; both or neither are created.
     ///
     /// Errors: `NotAReseller` (a customer actor); `KindNotAllowed` (anything but a reseller or a
-    /// customer); `LoginTaken`.
+    /// customer); `LoginTaken`; `OwnAccountSuspended`.
     pub async fn open_sub_account(
         &self,
         actor: &Actor,
@@ -286,6 +293,9 @@ impl Ledger {
         let password_hash = hash_password(&account.password).await?;
         let now = self.clock.now();
         let mut tx = self.db.begin_write().await?;
+        if suspension_reaches(&mut *tx, parent).await? {
+            return Err(OpenAccountError::OwnAccountSuspended);
+        }
         let parent = find_account(&mut *tx, parent)
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("parent account {parent} is missing")))?;
@@ -389,7 +399,8 @@ impl Ledger {
 
     /// Renames one of the actor's direct sub-accounts.
     ///
-    /// Errors: `SubAccountNotFound` (missing, or not the actor's direct sub-account).
+    /// Errors: `OwnAccountSuspended`; `SubAccountNotFound` (missing, or not the actor's direct
+    /// sub-account).
     pub async fn rename_sub_account(
         &self,
         actor: &Actor,
@@ -404,11 +415,13 @@ impl Ledger {
         Ok(renamed)
     }
 
-    /// Suspends or reactivates one of the actor's direct sub-accounts. Suspending ends the sessions
-    /// of its users at once; a suspended account cannot sign in or receive credits, but its credits
-    /// can still be revoked.
+    /// Suspends or reactivates one of the actor's direct sub-accounts. Suspension reaches the whole
+    /// subtree: the sessions of every user in it end at once (and stay ended after reactivation),
+    /// and no one in it signs in or moves or receives credits until the account is reactivated;
+    /// the actor can still revoke the suspended account's credits.
     ///
-    /// Errors: `SubAccountNotFound` (missing, or not the actor's direct sub-account).
+    /// Errors: `OwnAccountSuspended`; `SubAccountNotFound` (missing, or not the actor's direct
+    /// sub-account).
     pub async fn set_sub_account_status(
         &self,
         actor: &Actor,
@@ -419,10 +432,17 @@ impl Ledger {
         let statement = "UPDATE accounts SET status = $1 WHERE id = $2 AND parent_id = $3";
         update_sub_account(&mut tx, statement, status.as_str(), actor, sub_account).await?;
         if status == AccountStatus::Suspended {
-            sqlx::query("DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE account_id = $1)")
-                .bind(sub_account.0)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "WITH RECURSIVE subtree (id) AS ( \
+                     SELECT id FROM accounts WHERE id = $1 \
+                     UNION ALL \
+                     SELECT a.id FROM accounts a JOIN subtree ON a.parent_id = subtree.id \
+                 ) DELETE FROM sessions WHERE user_id IN \
+                     (SELECT u.id FROM users u JOIN subtree ON u.account_id = subtree.id)",
+            )
+            .bind(sub_account.0)
+            .execute(&mut *tx)
+            .await?;
         }
         let changed = find_sub_account(&mut tx, sub_account).await?;
         tx.commit().await?;
@@ -460,8 +480,9 @@ impl Ledger {
     }
 }
 
-/// Runs `statement` (`$1` the new value, `$2` the sub-account, `$3` its parent): the parent check is
-/// part of the update, so an account that is not the actor's child is never touched.
+/// Runs `statement` (`$1` the new value, `$2` the sub-account, `$3` its parent) for an actor whose
+/// account is not suspended: the parent check is part of the update, so an account that is not the
+/// actor's child is never touched.
 async fn update_sub_account(
     conn: &mut sqlx::AnyConnection,
     statement: &'static str,
@@ -469,6 +490,9 @@ async fn update_sub_account(
     actor: &Actor,
     sub_account: AccountId,
 ) -> Result<(), ManageError> {
+    if suspension_reaches(&mut *conn, actor.account()).await? {
+        return Err(ManageError::OwnAccountSuspended);
+    }
     let updated = sqlx::query(statement)
         .bind(value)
         .bind(sub_account.0)
@@ -505,4 +529,23 @@ pub(crate) async fn find_account<'e>(
     .fetch_optional(executor)
     .await?;
     row.map(Account::try_from).transpose()
+}
+
+/// Whether `account` or any account above it is suspended: the one test of whether a suspension
+/// reaches an account, for sign-in, every session and every transfer.
+pub(crate) async fn suspension_reaches<'e>(
+    executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
+    account: AccountId,
+) -> Result<bool, StoreError> {
+    let suspended: i64 = sqlx::query_scalar(
+        "WITH RECURSIVE line (id, parent_id, status) AS ( \
+             SELECT id, parent_id, status FROM accounts WHERE id = $1 \
+             UNION ALL \
+             SELECT a.id, a.parent_id, a.status FROM accounts a JOIN line ON a.id = line.parent_id \
+         ) SELECT COUNT(*) FROM line WHERE status = 'suspended'",
+    )
+    .bind(account.0)
+    .fetch_one(executor)
+    .await?;
+    Ok(suspended > 0)
 }

@@ -8,6 +8,7 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::time::Duration;
 
+use sha2::{Digest, Sha256};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, install_default_drivers};
 use sqlx::error::ErrorKind;
 use sqlx::{AnyConnection, AnyPool, Executor, Transaction};
@@ -69,9 +70,30 @@ pub struct Db {
 pub struct WriteTx {
     tx: Transaction<'static, sqlx::Any>,
     _turn: Option<OwnedMutexGuard<()>>,
+    backend: Backend,
 }
 
 impl WriteTx {
+    /// Waits until no other transaction holds a turn on `name`, then holds it until this one ends,
+    /// whichever server process runs them. PostgreSQL: a transaction-scoped advisory lock on a hash
+    /// of `name` (a rare collision only makes two unrelated transactions wait for each other).
+    /// SQLite: nothing to do, its writers already take turns on the whole file.
+    pub async fn take_turn_on(&mut self, name: &str) -> Result<(), sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => Ok(()),
+            Backend::Postgres => {
+                let digest = Sha256::digest(name.as_bytes());
+                let mut key = [0_u8; 8];
+                key.copy_from_slice(&digest[..8]);
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(i64::from_be_bytes(key))
+                    .execute(&mut *self.tx)
+                    .await
+                    .map(drop)
+            }
+        }
+    }
+
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         self.tx.commit().await
     }
@@ -179,7 +201,25 @@ impl Db {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         };
-        Ok(WriteTx { tx, _turn: turn })
+        Ok(WriteTx {
+            tx,
+            _turn: turn,
+            backend: self.backend,
+        })
+    }
+
+    /// Starts a read-only transaction whose every statement sees one snapshot of the database.
+    /// PostgreSQL's default (READ COMMITTED) takes a new snapshot per statement, so it is asked for
+    /// REPEATABLE READ; a SQLite read transaction keeps the snapshot of its first read.
+    pub async fn begin_snapshot(&self) -> Result<Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin().await,
+            Backend::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await
+            }
+        }
     }
 
     pub async fn close(&self) {

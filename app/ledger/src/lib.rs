@@ -28,14 +28,14 @@ pub use sessions::{
     ActiveSession, SessionGrant, SessionPolicy, SessionToken, SignInError, SignedIn,
 };
 pub use transfers::{
-    AccountTransfer, TopUp, Transfer, TransferError, TransferKind, TransferRequest,
+    AccountTransfer, Applied, TopUp, Transfer, TransferError, TransferKind, TransferRequest,
 };
 pub use users::{Login, LoginError, Password, PasswordError, SetPasswordError};
 pub use values::{
     AccountName, AccountNameError, Credits, CreditsError, IdempotencyKey, IdempotencyKeyError,
     MAX_CREDITS_PER_TRANSFER, MAX_NAME_CHARS, MAX_NOTE_CHARS, Note, NoteError,
 };
-pub use verify::{Drift, VerifyReport};
+pub use verify::{Drift, OutsideTheTree, TreeRule, VerifyReport, WrongBalanceAfter};
 pub use worked_example::{DEMO_PASSWORD, WorkedExample, WorkedExampleError};
 
 use db::Db;

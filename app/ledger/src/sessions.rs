@@ -11,7 +11,7 @@ use std::time::Duration;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::accounts::{AccountId, AccountKind, AccountStatus};
+use crate::accounts::{AccountId, AccountKind, suspension_reaches};
 use crate::clock::millis;
 use crate::users::password_matches;
 use crate::{Ledger, StoreError};
@@ -112,19 +112,16 @@ struct UserRow {
     login: String,
     account_id: i64,
     kind: String,
-    status: String,
 }
 
 impl UserRow {
-    fn signed_in(self) -> Result<(SignedIn, AccountStatus), StoreError> {
-        let status = self.status.parse()?;
-        let signed_in = SignedIn {
+    fn signed_in(self) -> Result<SignedIn, StoreError> {
+        Ok(SignedIn {
             user_id: self.user_id,
             login: self.login,
             account: AccountId(self.account_id),
             kind: self.kind.parse()?,
-        };
-        Ok((signed_in, status))
+        })
     }
 }
 
@@ -132,7 +129,8 @@ impl Ledger {
     /// Checks a login and password from `address` and opens a session.
     ///
     /// Errors, in order: `Throttled` (too many recent failures for the login or the address; the
-    /// password is not even checked), `WrongCredentials` (recorded as a failure), `Suspended`.
+    /// password is not even checked), `WrongCredentials` (recorded as a failure), `Suspended` (the
+    /// account or one above it).
     pub async fn sign_in(
         &self,
         login: &str,
@@ -146,7 +144,7 @@ impl Ledger {
         }
 
         let user: Option<(UserRow, String)> = sqlx::query_as::<_, UserRowWithHash>(
-            "SELECT u.id AS user_id, u.login, u.account_id, a.kind, a.status, u.password_hash \
+            "SELECT u.id AS user_id, u.login, u.account_id, a.kind, u.password_hash \
              FROM users u JOIN accounts a ON a.id = u.account_id WHERE u.login = $1",
         )
         .bind(&login)
@@ -162,14 +160,16 @@ impl Ledger {
         let Some(user) = user else {
             return Err(SignInError::WrongCredentials);
         };
-        let (signed_in, status) = user.signed_in()?;
-        if status == AccountStatus::Suspended {
-            return Err(SignInError::Suspended);
-        }
+        let signed_in = user.signed_in()?;
 
         let token = SessionToken::generate();
         let lifetime = self.session_policy.idle;
         let mut tx = self.db.begin_write().await?;
+        // Checked in the transaction that opens the session: on SQLite no suspension can commit in
+        // between.
+        if suspension_reaches(&mut *tx, signed_in.account).await? {
+            return Err(SignInError::Suspended);
+        }
         sqlx::query("DELETE FROM sign_in_failures WHERE login = $1")
             .bind(&login)
             .execute(&mut *tx)
@@ -194,12 +194,12 @@ impl Ledger {
         })
     }
 
-    /// The session behind a token, if it is valid: not expired, and its account not suspended.
-    /// Slides the expiry forward once half of the idle time has passed.
+    /// The session behind a token, if it is valid: not expired, and neither its account nor any
+    /// account above it suspended. Slides the expiry forward once half of the idle time has passed.
     pub async fn session(&self, token: &SessionToken) -> Result<Option<ActiveSession>, StoreError> {
         let now = self.clock.now();
         let row: Option<SessionRow> = sqlx::query_as(
-            "SELECT u.id AS user_id, u.login, u.account_id, a.kind, a.status, s.expires_at \
+            "SELECT u.id AS user_id, u.login, u.account_id, a.kind, s.expires_at \
              FROM sessions s JOIN users u ON u.id = s.user_id JOIN accounts a ON a.id = u.account_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
@@ -211,8 +211,8 @@ impl Ledger {
             return Ok(None);
         };
         let expires_at = row.expires_at;
-        let (signed_in, status) = row.user.signed_in()?;
-        if status == AccountStatus::Suspended {
+        let signed_in = row.user.signed_in()?;
+        if suspension_reaches(self.db.pool(), signed_in.account).await? {
             return Ok(None);
         }
         let idle = millis(self.session_policy.idle);

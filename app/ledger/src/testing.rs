@@ -223,6 +223,38 @@ impl TestDatabase {
             .await
             .expect("open a raw connection")
     }
+
+    /// Runs `statement` behind the ledger's back with its guards (the triggers that keep transfers
+    /// immutable and the tree fixed) off: the tampering that `verify` must find.
+    pub async fn tamper(&self, statement: &str) {
+        let mut raw = self.raw_connection().await;
+        if self.settings.url.starts_with("postgres") {
+            // Replica mode skips ordinary triggers, for this session only (the test server's
+            // user is a superuser).
+            raw.execute("SET session_replication_role = replica")
+                .await
+                .expect("switch triggers off");
+            raw.execute(statement).await.expect("tamper");
+            return;
+        }
+        // SQLite cannot switch a trigger off: drop them all and recreate them, in one transaction.
+        let triggers: Vec<(String, String)> =
+            sqlx::query_as("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+                .fetch_all(&mut raw)
+                .await
+                .expect("read the triggers");
+        let mut tx = raw.begin().await.expect("begin tampering");
+        for (name, _) in &triggers {
+            tx.execute(format!("DROP TRIGGER {name}").as_str())
+                .await
+                .expect("drop a trigger");
+        }
+        tx.execute(statement).await.expect("tamper");
+        for (_, sql) in &triggers {
+            tx.execute(sql.as_str()).await.expect("recreate a trigger");
+        }
+        tx.commit().await.expect("commit the tampering");
+    }
 }
 
 /// Replaces the database name at the end of a PostgreSQL URL, keeping any query string.

@@ -6,21 +6,26 @@
 //!   concurrent transfers cannot overdraw an account;
 //! - the two account rows are written in ascending id order, so concurrent transfers in opposite
 //!   directions cannot deadlock on PostgreSQL;
-//! - the unique index on (acting account, idempotency key) decides retries: the same key again returns
-//!   the first transfer and moves nothing.
+//! - a request id (idempotency key, scoped to the acting account) has one answer, the first one: the
+//!   transfer it made, or the refusal it got for lack of credits or a suspension. Every retry, on
+//!   any server, gets that answer again and moves nothing; the unique index on (acting account,
+//!   idempotency key) stands behind it;
+//! - no one under a suspended account moves credits, checked in the transfer's own transaction.
 //!
 //! Errors, in the order they are checked: `SubAccountNotFound` / `NotADirectReseller` (who), then
-//! `KeyReused` (a key reused for a different transfer), then `NotEnoughCredits` / `SubAccountShort`
-//! (the sender's balance) and `Suspended` (the receiver), whichever row comes first in id order.
+//! `KeyReused` (a key reused for a different transfer) or the first answer's refusal, then
+//! `OwnAccountSuspended` (the actor's account or one above it), then `NotEnoughCredits` /
+//! `SubAccountShort` (the sender's balance) and `Suspended` (the receiver), whichever row comes first
+//! in id order.
 
 use std::fmt;
 use std::str::FromStr;
 
 use sqlx::AnyConnection;
 
-use crate::accounts::{AccountId, AccountKind, ReadError, find_account};
+use crate::accounts::{AccountId, AccountKind, ReadError, find_account, suspension_reaches};
 use crate::actor::{Actor, Operator};
-use crate::db::is_unique_violation;
+use crate::db::{WriteTx, is_unique_violation};
 use crate::values::{Credits, IdempotencyKey, Note};
 use crate::{Ledger, StoreError};
 
@@ -126,6 +131,23 @@ pub struct Transfer {
     pub created_at: i64,
 }
 
+/// What a request did: moved credits now, or had moved them already under its request id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    /// Credits moved now.
+    New(Transfer),
+    /// The request id had already moved credits: this is that first transfer; nothing moved now.
+    AlreadyApplied(Transfer),
+}
+
+impl Applied {
+    pub fn into_transfer(self) -> Transfer {
+        match self {
+            Self::New(transfer) | Self::AlreadyApplied(transfer) => transfer,
+        }
+    }
+}
+
 impl Transfer {
     /// The balance `account` was left with by this transfer, if it took part in it.
     pub fn balance_after(&self, account: AccountId) -> Option<i64> {
@@ -164,8 +186,11 @@ pub enum TransferError {
     SubAccountNotFound,
     #[error("top-ups go to direct resellers only")]
     NotADirectReseller,
-    #[error("the idempotency key was already used for a different transfer")]
+    #[error("this request id was already used for a different transfer")]
     KeyReused,
+    /// The actor's account, or an account above it, is suspended.
+    #[error("the account is suspended")]
+    OwnAccountSuspended,
     #[error("the sender has {available} credits, {requested} requested")]
     NotEnoughCredits { available: i64, requested: i64 },
     #[error("sub-account {name} has {available} credits, {requested} to revoke")]
@@ -201,18 +226,47 @@ struct Movement<'a> {
 }
 
 impl Movement<'_> {
-    /// The first transfer made with this key, if it is this same movement.
-    fn replay(&self, first: Transfer) -> Result<Transfer, TransferError> {
-        let same = first.kind == self.kind
-            && first.from == self.from
-            && first.to == self.to
-            && first.amount == self.credits.get()
-            && first.note == self.note.as_str();
-        if same {
-            Ok(first)
-        } else {
-            Err(TransferError::KeyReused)
+    /// The first answer given to this request id, if it was given to this same movement.
+    fn replay(&self, first: FirstAnswer) -> Result<Applied, TransferError> {
+        let asked = |kind, from, to, amount, note: &str| {
+            kind == self.kind
+                && from == self.from
+                && to == self.to
+                && amount == self.credits.get()
+                && note == self.note.as_str()
+        };
+        match first {
+            FirstAnswer::Moved(transfer) => {
+                if asked(
+                    transfer.kind,
+                    transfer.from,
+                    transfer.to,
+                    transfer.amount,
+                    &transfer.note,
+                ) {
+                    Ok(Applied::AlreadyApplied(transfer))
+                } else {
+                    Err(TransferError::KeyReused)
+                }
+            }
+            FirstAnswer::Refused(refused) => {
+                let (from, to) = (
+                    AccountId(refused.from_account_id),
+                    AccountId(refused.to_account_id),
+                );
+                let kind = refused.kind.parse()?;
+                if asked(kind, from, to, refused.amount, &refused.note) {
+                    Err(refused.into_error()?)
+                } else {
+                    Err(TransferError::KeyReused)
+                }
+            }
         }
+    }
+
+    /// Names this movement's request id, for the attempts with it to take turns on.
+    fn turn(&self) -> String {
+        format!("request id {} {}", self.actor_account, self.key.as_str())
     }
 }
 
@@ -226,8 +280,8 @@ impl fmt::Display for Movement<'_> {
 impl Ledger {
     /// Moves credits from the actor's account to one of its direct sub-accounts.
     ///
-    /// Errors: `SubAccountNotFound`, `KeyReused`, `NotEnoughCredits` (the actor's balance),
-    /// `Suspended` (the sub-account), `Store`.
+    /// Errors: `SubAccountNotFound`, `KeyReused`, `OwnAccountSuspended`, `NotEnoughCredits` (the
+    /// actor's balance), `Suspended` (the sub-account), `Store`.
     pub async fn grant(
         &self,
         actor: &Actor,
@@ -244,13 +298,14 @@ impl Ledger {
             key: &request.key,
         })
         .await
+        .map(Applied::into_transfer)
     }
 
     /// Moves credits from one of the actor's direct sub-accounts back to the actor's account.
     /// Works on a suspended sub-account.
     ///
-    /// Errors: `SubAccountNotFound`, `KeyReused`, `SubAccountShort` (the sub-account's balance),
-    /// `Suspended` (the actor's own account), `Store`.
+    /// Errors: `SubAccountNotFound`, `KeyReused`, `OwnAccountSuspended` (the actor's account or one
+    /// above it), `SubAccountShort` (the sub-account's balance), `Store`.
     pub async fn revoke(
         &self,
         actor: &Actor,
@@ -267,16 +322,19 @@ impl Ledger {
             key: &request.key,
         })
         .await
+        .map(Applied::into_transfer)
     }
 
-    /// Issues new credits from the platform to a direct reseller, in the operator's name.
+    /// Issues new credits from the platform to a direct reseller, in the operator's name. Run again
+    /// with the same key (the operator's reference), it answers `AlreadyApplied` with the first
+    /// top-up and issues nothing.
     ///
     /// Errors: `NotADirectReseller`, `KeyReused`, `Suspended`, `Store`.
     pub async fn top_up(
         &self,
         operator: &Operator,
         top_up: &TopUp,
-    ) -> Result<Transfer, TransferError> {
+    ) -> Result<Applied, TransferError> {
         self.apply(Movement {
             kind: TransferKind::TopUp,
             from: self.platform_id,
@@ -327,38 +385,93 @@ impl Ledger {
     }
 
     #[tracing::instrument(name = "transfer", skip_all, fields(movement = %movement, actor = movement.actor_name))]
-    async fn apply(&self, movement: Movement<'_>) -> Result<Transfer, TransferError> {
+    async fn apply(&self, movement: Movement<'_>) -> Result<Applied, TransferError> {
         let mut tx = self.db.begin_write().await?;
+        // Attempts with one request id take turns, on every server, so that each finds the answer of
+        // the one before. Without turns, PostgreSQL's READ COMMITTED lets two attempts miss each
+        // other's answer: the second waits on the first's row lock, then refuses for lack of the
+        // credits the first one has just moved.
+        tx.take_turn_on(&movement.turn()).await?;
         // Who first: an account outside the actor's reach gets the same answer with any key.
         check_parties(&mut tx, &movement).await?;
-        if let Some(first) = find_by_key(&mut tx, movement.actor_account, movement.key).await? {
+        if let Some(first) = find_first_answer(&mut tx, &movement).await? {
             return movement.replay(first);
         }
-        let (from_balance_after, to_balance_after) = move_balances(&mut tx, &movement).await?;
-        let balances_after = (from_balance_after, to_balance_after);
-        match record(&mut tx, &movement, balances_after, self.clock.now()).await {
+        match move_balances(&mut tx, &movement).await {
+            Ok(balances_after) => self.commit_transfer(tx, &movement, balances_after).await,
+            Err(refusal) => {
+                // Undoes half a move, if the second account refused.
+                tx.rollback().await?;
+                self.keep_refusal(&movement, refusal).await
+            }
+        }
+    }
+
+    async fn commit_transfer(
+        &self,
+        mut tx: WriteTx,
+        movement: &Movement<'_>,
+        balances_after: (i64, i64),
+    ) -> Result<Applied, TransferError> {
+        match record(&mut tx, movement, balances_after, self.clock.now()).await {
             Ok(row) => {
                 let transfer = Transfer::try_from(row)?;
                 tx.commit().await?;
                 tracing::info!(id = transfer.id, "transfer recorded");
-                Ok(transfer)
+                Ok(Applied::New(transfer))
             }
-            // A concurrent request with the same key committed first (PostgreSQL; SQLite serialises
-            // writers): undo ours and answer with theirs.
-            Err(error) if is_unique_violation(&error) => {
-                tx.rollback().await?;
-                let mut conn = self.db.pool().acquire().await?;
-                let first = find_by_key(&mut conn, movement.actor_account, movement.key)
-                    .await?
-                    .ok_or_else(|| StoreError::Corrupt("idempotency key vanished".into()))?;
-                movement.replay(first)
-            }
-            Err(error) => Err(error.into()),
+            Err(error) => self.lost_the_race(tx, movement, error).await,
         }
+    }
+
+    /// Keeps a refusal that depends on the accounts' state as the request id's answer, so that a
+    /// retry after the balances change cannot move credits for an id already refused. Another attempt
+    /// may have answered the id since this one's turn ended: then that answer is the id's.
+    async fn keep_refusal(
+        &self,
+        movement: &Movement<'_>,
+        refusal: TransferError,
+    ) -> Result<Applied, TransferError> {
+        let Some(kept) = KeptRefusal::of(&refusal) else {
+            return Err(refusal);
+        };
+        let mut tx = self.db.begin_write().await?;
+        tx.take_turn_on(&movement.turn()).await?;
+        if let Some(first) = find_first_answer(&mut tx, movement).await? {
+            return movement.replay(first);
+        }
+        match insert_refusal(&mut tx, movement, &kept, self.clock.now()).await {
+            Ok(()) => {
+                tx.commit().await?;
+                tracing::info!(%refusal, "refusal kept for retries");
+                Err(refusal)
+            }
+            Err(error) => self.lost_the_race(tx, movement, error).await,
+        }
+    }
+
+    /// Answers an attempt whose answer could not be recorded: if another attempt with the same key
+    /// recorded one first (the unique index has the last word, should turns ever fail), that one.
+    async fn lost_the_race(
+        &self,
+        tx: WriteTx,
+        movement: &Movement<'_>,
+        error: sqlx::Error,
+    ) -> Result<Applied, TransferError> {
+        tx.rollback().await?;
+        if !is_unique_violation(&error) {
+            return Err(error.into());
+        }
+        let mut conn = self.db.pool().acquire().await?;
+        let first = find_first_answer(&mut conn, movement)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("idempotency key vanished".into()))?;
+        movement.replay(first)
     }
 }
 
-/// Checks who may move what. Parents and kinds never change, so reading them needs no lock.
+/// Checks who may move what. Parents and kinds never change (the schema refuses it), so reading
+/// them needs no lock.
 async fn check_parties(
     conn: &mut AnyConnection,
     movement: &Movement<'_>,
@@ -380,11 +493,19 @@ async fn check_parties(
 }
 
 /// Debits the sender (never below zero, except the platform) and credits the receiver (only if
-/// active), in ascending id order. Returns (sender's, receiver's) balance after.
+/// active), in ascending id order, for an actor that no suspension reaches. Returns (sender's,
+/// receiver's) balance after.
+///
+/// The receiver's line needs no check of its own: it is the actor itself, or one of its direct
+/// sub-accounts below the same line, or (a top-up) a direct reseller below the platform. A suspension
+/// that commits while this runs is ordered after the transfer, which read the line before it.
 async fn move_balances(
     conn: &mut AnyConnection,
     movement: &Movement<'_>,
 ) -> Result<(i64, i64), TransferError> {
+    if suspension_reaches(&mut *conn, movement.actor_account).await? {
+        return Err(TransferError::OwnAccountSuspended);
+    }
     if movement.from < movement.to {
         let from_after = debit(conn, movement).await?;
         let to_after = credit(conn, movement).await?;
@@ -479,21 +600,137 @@ async fn record(
     .await
 }
 
-async fn find_by_key(
+/// The first answer given to the movement's request id: the transfer it made, or the refusal kept.
+async fn find_first_answer(
     conn: &mut AnyConnection,
-    actor_account: AccountId,
-    key: &IdempotencyKey,
-) -> Result<Option<Transfer>, StoreError> {
-    let row: Option<TransferRow> = sqlx::query_as(concat!(
+    movement: &Movement<'_>,
+) -> Result<Option<FirstAnswer>, StoreError> {
+    let (actor_account, key) = (movement.actor_account.0, movement.key.as_str());
+    let moved: Option<TransferRow> = sqlx::query_as(concat!(
         "SELECT ",
         transfer_columns!(""),
         " FROM transfers WHERE actor_account_id = $1 AND idempotency_key = $2"
     ))
-    .bind(actor_account.0)
-    .bind(key.as_str())
+    .bind(actor_account)
+    .bind(key)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some(row) = moved {
+        return Ok(Some(FirstAnswer::Moved(row.try_into()?)));
+    }
+    let refused: Option<RefusedRow> = sqlx::query_as(
+        "SELECT kind, from_account_id, to_account_id, amount, note, reason, available, name \
+         FROM refused_requests WHERE actor_account_id = $1 AND idempotency_key = $2",
+    )
+    .bind(actor_account)
+    .bind(key)
     .fetch_optional(conn)
     .await?;
-    row.map(Transfer::try_from).transpose()
+    Ok(refused.map(FirstAnswer::Refused))
+}
+
+async fn insert_refusal(
+    conn: &mut AnyConnection,
+    movement: &Movement<'_>,
+    refusal: &KeptRefusal<'_>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO refused_requests (actor_account_id, idempotency_key, kind, from_account_id, \
+         to_account_id, amount, note, reason, available, name, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(movement.actor_account.0)
+    .bind(movement.key.as_str())
+    .bind(movement.kind.as_str())
+    .bind(movement.from.0)
+    .bind(movement.to.0)
+    .bind(movement.credits.get())
+    .bind(movement.note.as_str())
+    .bind(refusal.reason)
+    .bind(refusal.available)
+    .bind(refusal.name)
+    .bind(now)
+    .execute(conn)
+    .await
+    .map(drop)
+}
+
+/// The first answer a request id got.
+enum FirstAnswer {
+    Moved(Transfer),
+    Refused(RefusedRow),
+}
+
+/// A refusal that depends on the state of the accounts (a balance, a suspension) rather than on the
+/// request alone, in the words kept for its retries.
+struct KeptRefusal<'a> {
+    reason: &'static str,
+    available: Option<i64>,
+    name: Option<&'a str>,
+}
+
+impl<'a> KeptRefusal<'a> {
+    /// The refusal to keep for `error`; none for errors that every retry would meet again anyway,
+    /// or that leave the request undecided.
+    fn of(error: &'a TransferError) -> Option<Self> {
+        let (reason, available, name) = match error {
+            TransferError::NotEnoughCredits { available, .. } => {
+                ("not_enough_credits", Some(*available), None)
+            }
+            TransferError::SubAccountShort {
+                name, available, ..
+            } => ("sub_account_short", Some(*available), Some(name.as_str())),
+            TransferError::Suspended { name } => ("suspended", None, Some(name.as_str())),
+            TransferError::OwnAccountSuspended => ("own_account_suspended", None, None),
+            TransferError::SubAccountNotFound
+            | TransferError::NotADirectReseller
+            | TransferError::KeyReused
+            | TransferError::Store(_) => return None,
+        };
+        Some(Self {
+            reason,
+            available,
+            name,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct RefusedRow {
+    kind: String,
+    from_account_id: i64,
+    to_account_id: i64,
+    amount: i64,
+    note: String,
+    reason: String,
+    available: Option<i64>,
+    name: Option<String>,
+}
+
+impl RefusedRow {
+    /// The refusal as it was first given.
+    fn into_error(self) -> Result<TransferError, StoreError> {
+        let requested = self.amount;
+        match (self.reason.as_str(), self.available, self.name) {
+            ("not_enough_credits", Some(available), None) => Ok(TransferError::NotEnoughCredits {
+                available,
+                requested,
+            }),
+            ("sub_account_short", Some(available), Some(name)) => {
+                Ok(TransferError::SubAccountShort {
+                    name,
+                    available,
+                    requested,
+                })
+            }
+            ("suspended", None, Some(name)) => Ok(TransferError::Suspended { name }),
+            ("own_account_suspended", None, None) => Ok(TransferError::OwnAccountSuspended),
+            (reason, ..) => Err(StoreError::Corrupt(format!(
+                "a kept refusal {reason:?} without its details"
+            ))),
+        }
+    }
 }
 
 #[derive(sqlx::FromRow)]

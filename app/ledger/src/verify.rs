@@ -1,7 +1,18 @@
-//! Proof that the balances are what the ledger says: recomputes every balance from the transfers.
+//! Proof that the balances are what the ledger says, and that the ledger kept the tree's rules.
+//!
+//! One pass over the transfers in id order (a single ordered scan, streamed) replays every account's
+//! history: each transfer's recorded balances after must equal the replay, each account's stored
+//! balance must equal its replayed final balance, and each transfer must follow an edge of the tree
+//! the way its kind allows, made by the account its kind names.
 
-use crate::accounts::AccountId;
+use std::collections::HashMap;
+use std::fmt;
+
+use futures_util::TryStreamExt;
+
+use crate::accounts::{AccountId, AccountKind};
 use crate::actor::Operator;
+use crate::transfers::TransferKind;
 use crate::{Ledger, StoreError};
 
 /// An account whose stored balance differs from credits in minus credits out.
@@ -11,6 +22,57 @@ pub struct Drift {
     pub name: String,
     pub balance: i64,
     pub ledger_balance: i64,
+}
+
+/// A transfer whose recorded balance after it, for one of its two accounts, is not what that
+/// account's transfers up to it add up to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrongBalanceAfter {
+    pub transfer: i64,
+    pub account: AccountId,
+    pub recorded: i64,
+    pub replayed: i64,
+}
+
+/// A transfer that moved credits other than along the tree as its kind allows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutsideTheTree {
+    pub transfer: i64,
+    pub kind: TransferKind,
+    pub from: AccountId,
+    pub to: AccountId,
+    pub actor_account: AccountId,
+    pub broken: TreeRule,
+}
+
+/// The rules of the tree that a transfer can break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TreeRule {
+    /// A grant goes from a parent to one of its direct sub-accounts.
+    GrantToDirectSubAccount,
+    /// A revoke goes from a direct sub-account back to its parent.
+    RevokeFromDirectSubAccount,
+    /// A top-up goes from the platform to a direct reseller.
+    TopUpFromPlatformToDirectReseller,
+    /// A grant or revoke is made by the parent, a top-up by the platform.
+    MadeByTheParent,
+}
+
+impl fmt::Display for TreeRule {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::GrantToDirectSubAccount => "a grant goes to a direct sub-account of the giver",
+            Self::RevokeFromDirectSubAccount => {
+                "a revoke comes from a direct sub-account back to its parent"
+            }
+            Self::TopUpFromPlatformToDirectReseller => {
+                "a top-up goes from the platform to a direct reseller"
+            }
+            Self::MadeByTheParent => {
+                "a grant or revoke is made by the parent, a top-up by the platform"
+            }
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,68 +86,173 @@ pub struct VerifyReport {
     pub drifts: Vec<Drift>,
     /// Non-platform accounts below zero (the schema forbids them; listed to prove it).
     pub negative: Vec<AccountId>,
+    pub wrong_balances_after: Vec<WrongBalanceAfter>,
+    pub outside_the_tree: Vec<OutsideTheTree>,
 }
 
 impl VerifyReport {
     pub fn is_clean(&self) -> bool {
-        self.total == 0 && self.drifts.is_empty() && self.negative.is_empty()
+        self.total == 0
+            && self.drifts.is_empty()
+            && self.negative.is_empty()
+            && self.wrong_balances_after.is_empty()
+            && self.outside_the_tree.is_empty()
     }
 }
 
 #[derive(sqlx::FromRow)]
-struct BalanceRow {
+struct AccountRow {
     id: i64,
-    name: String,
+    parent_id: Option<i64>,
     kind: String,
+    name: String,
     balance: i64,
-    ledger_balance: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct TransferRow {
+    id: i64,
+    kind: String,
+    from_account_id: i64,
+    to_account_id: i64,
+    amount: i64,
+    actor_account_id: i64,
+    from_balance_after: i64,
+    to_balance_after: i64,
+}
+
+/// What the replay needs to know of an account.
+struct Replayed {
+    parent: Option<AccountId>,
+    kind: AccountKind,
+    /// Credits in minus credits out, so far in the replay.
+    balance: i64,
 }
 
 impl Ledger {
-    /// Recomputes every balance from the ledger. Reads only; safe to run at any time.
+    /// Replays the whole ledger against the balances and the tree. Reads only; safe to run at any
+    /// time, and in one snapshot, so transfers committing meanwhile are wholly in or wholly out.
     pub async fn verify(&self, _operator: &Operator) -> Result<VerifyReport, StoreError> {
-        // One read transaction so that balances and transfers are one consistent snapshot.
-        let mut tx = self.db.pool().begin().await?;
-        // SUM of BIGINT is NUMERIC on PostgreSQL; the casts keep one query for both backends.
-        let rows: Vec<BalanceRow> = sqlx::query_as(
-            "SELECT a.id, a.name, a.kind, a.balance, \
-                CAST(COALESCE((SELECT SUM(amount) FROM transfers WHERE to_account_id = a.id), 0) AS BIGINT) \
-              - CAST(COALESCE((SELECT SUM(amount) FROM transfers WHERE from_account_id = a.id), 0) AS BIGINT) \
-                AS ledger_balance \
-             FROM accounts a ORDER BY a.id",
-        )
-        .fetch_all(&mut *tx)
-        .await?;
-        let transfers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM transfers")
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
+        let mut tx = self.db.begin_snapshot().await?;
+        let accounts: Vec<AccountRow> =
+            sqlx::query_as("SELECT id, parent_id, kind, name, balance FROM accounts ORDER BY id")
+                .fetch_all(&mut *tx)
+                .await?;
+        let mut replayed = HashMap::with_capacity(accounts.len());
+        for account in &accounts {
+            let state = Replayed {
+                parent: account.parent_id.map(AccountId),
+                kind: account.kind.parse()?,
+                balance: 0,
+            };
+            replayed.insert(AccountId(account.id), state);
+        }
+        let platform = self.platform_id;
 
         let mut report = VerifyReport {
-            accounts: i64::try_from(rows.len()).unwrap_or(i64::MAX),
-            transfers,
+            accounts: i64::try_from(accounts.len()).unwrap_or(i64::MAX),
+            transfers: 0,
             in_circulation: 0,
             total: 0,
             drifts: Vec::new(),
             negative: Vec::new(),
+            wrong_balances_after: Vec::new(),
+            outside_the_tree: Vec::new(),
         };
-        for row in rows {
-            let is_platform = row.kind == "platform";
-            report.total += row.balance;
-            if is_platform {
-                report.in_circulation = -row.balance;
-            } else if row.balance < 0 {
-                report.negative.push(AccountId(row.id));
+        let mut transfers = sqlx::query_as::<_, TransferRow>(
+            "SELECT id, kind, from_account_id, to_account_id, amount, actor_account_id, \
+             from_balance_after, to_balance_after FROM transfers ORDER BY id",
+        )
+        .fetch(&mut *tx);
+        while let Some(row) = transfers.try_next().await? {
+            report.transfers += 1;
+            replay(&mut replayed, platform, &row, &mut report)?;
+        }
+        drop(transfers);
+        tx.commit().await?;
+
+        for account in accounts {
+            let id = AccountId(account.id);
+            report.total += account.balance;
+            if id == platform {
+                report.in_circulation = -account.balance;
+            } else if account.balance < 0 {
+                report.negative.push(id);
             }
-            if row.balance != row.ledger_balance {
+            let ledger_balance = replayed.get(&id).map_or(0, |state| state.balance);
+            if account.balance != ledger_balance {
                 report.drifts.push(Drift {
-                    account: AccountId(row.id),
-                    name: row.name,
-                    balance: row.balance,
-                    ledger_balance: row.ledger_balance,
+                    account: id,
+                    name: account.name,
+                    balance: account.balance,
+                    ledger_balance,
                 });
             }
         }
         Ok(report)
     }
+}
+
+/// Replays one transfer: moves the two replayed balances, then compares them and the tree's rules
+/// with what the transfer recorded.
+fn replay(
+    accounts: &mut HashMap<AccountId, Replayed>,
+    platform: AccountId,
+    row: &TransferRow,
+    report: &mut VerifyReport,
+) -> Result<(), StoreError> {
+    let kind: TransferKind = row.kind.parse()?;
+    let (from, to) = (AccountId(row.from_account_id), AccountId(row.to_account_id));
+    let actor_account = AccountId(row.actor_account_id);
+    for (account, change, recorded) in [
+        (from, -row.amount, row.from_balance_after),
+        (to, row.amount, row.to_balance_after),
+    ] {
+        let state = accounts.get_mut(&account).ok_or_else(|| {
+            StoreError::Corrupt(format!("transfer {} names no account {account}", row.id))
+        })?;
+        state.balance += change;
+        if state.balance != recorded {
+            report.wrong_balances_after.push(WrongBalanceAfter {
+                transfer: row.id,
+                account,
+                recorded,
+                replayed: state.balance,
+            });
+        }
+    }
+
+    let parent_of = |account: AccountId| accounts.get(&account).and_then(|state| state.parent);
+    let (edge, parent) = match kind {
+        TransferKind::Grant => (parent_of(to) == Some(from), from),
+        TransferKind::Revoke => (parent_of(from) == Some(to), to),
+        TransferKind::TopUp => {
+            let direct_reseller = accounts
+                .get(&to)
+                .is_some_and(|state| state.kind == AccountKind::DirectReseller);
+            (from == platform && direct_reseller, platform)
+        }
+    };
+    let broken = if !edge {
+        Some(match kind {
+            TransferKind::Grant => TreeRule::GrantToDirectSubAccount,
+            TransferKind::Revoke => TreeRule::RevokeFromDirectSubAccount,
+            TransferKind::TopUp => TreeRule::TopUpFromPlatformToDirectReseller,
+        })
+    } else if actor_account != parent {
+        Some(TreeRule::MadeByTheParent)
+    } else {
+        None
+    };
+    if let Some(broken) = broken {
+        report.outside_the_tree.push(OutsideTheTree {
+            transfer: row.id,
+            kind,
+            from,
+            to,
+            actor_account,
+            broken,
+        });
+    }
+    Ok(())
 }

@@ -2,7 +2,7 @@
 //! one may do to anyone else's. Against a real database, starting from the worked example.
 
 use ledger::testing::{
-    actor, assert_verified, balance, neighbours, operator, sign_in, transfer_request,
+    actor, assert_verified, balance, neighbours, open, operator, sign_in, transfer_request,
     with_worked_example,
 };
 use ledger::{
@@ -270,5 +270,139 @@ async fn a_suspended_sub_account_receives_nothing_but_can_be_revoked_from() {
         (0, 100)
     );
     assert_eq!(balance(&ledger, reseller_one).await, 0);
+    assert_verified(&ledger).await;
+}
+
+#[tokio::test]
+async fn suspending_a_reseller_stops_its_whole_subtree_until_it_is_reactivated() {
+    let (_db, ledger, example) = with_worked_example().await;
+    let direct = &example.direct;
+    // direct → Reseller One → Sub Reseller → Sub Customer, with credits all the way down.
+    let reseller_one = actor(&ledger, "reseller1").await;
+    let sub_reseller = open(
+        &ledger,
+        &reseller_one,
+        AccountKind::Reseller,
+        "Sub Reseller",
+        "subreseller",
+    )
+    .await;
+    let sub_customer = open(
+        &ledger,
+        &sub_reseller,
+        AccountKind::Customer,
+        "Sub Customer",
+        "subcustomer",
+    )
+    .await;
+    let (sub_reseller_id, sub_customer_id) = (sub_reseller.account(), sub_customer.account());
+    for (from, to, credits) in [
+        (direct, reseller_one.account(), 50),
+        (&reseller_one, sub_reseller_id, 20),
+        (&sub_reseller, sub_customer_id, 5),
+    ] {
+        ledger
+            .grant(from, &transfer_request(to, credits))
+            .await
+            .unwrap();
+    }
+    let old_session = sign_in(&ledger, "subreseller").await;
+
+    ledger
+        .set_sub_account_status(direct, reseller_one.account(), AccountStatus::Suspended)
+        .await
+        .unwrap();
+
+    // Below the suspended reseller no one signs in, and sessions from before are dead.
+    assert!(ledger.session(&old_session.token).await.unwrap().is_none());
+    for login in ["reseller1", "subreseller", "subcustomer"] {
+        let refused = ledger
+            .sign_in(login, DEMO_PASSWORD, "10.0.0.1")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(refused, SignInError::Suspended),
+            "{login}: {refused:?}"
+        );
+    }
+    // A request already past the session check is stopped by the ledger itself: nothing goes
+    // down from the subtree, and nothing comes up into it.
+    let refusals = [
+        ledger
+            .grant(&sub_reseller, &transfer_request(sub_customer_id, 1))
+            .await,
+        ledger
+            .revoke(&sub_reseller, &transfer_request(sub_customer_id, 1))
+            .await,
+        ledger
+            .grant(&reseller_one, &transfer_request(sub_reseller_id, 1))
+            .await,
+        ledger
+            .revoke(&reseller_one, &transfer_request(sub_reseller_id, 1))
+            .await,
+    ];
+    for refusal in refusals {
+        assert!(
+            matches!(refusal, Err(TransferError::OwnAccountSuspended)),
+            "{refusal:?}"
+        );
+    }
+    let renamed = ledger
+        .rename_sub_account(
+            &sub_reseller,
+            sub_customer_id,
+            &AccountName::parse("Renamed").unwrap(),
+        )
+        .await;
+    assert!(
+        matches!(renamed, Err(ManageError::OwnAccountSuspended)),
+        "{renamed:?}"
+    );
+    let suspended = ledger
+        .set_sub_account_status(&sub_reseller, sub_customer_id, AccountStatus::Suspended)
+        .await;
+    assert!(
+        matches!(suspended, Err(ManageError::OwnAccountSuspended)),
+        "{suspended:?}"
+    );
+    let opened = ledger
+        .open_sub_account(
+            &sub_reseller,
+            &new_sub_account(AccountKind::Customer, "Late", "late"),
+        )
+        .await;
+    assert!(
+        matches!(opened, Err(OpenAccountError::OwnAccountSuspended)),
+        "{opened:?}"
+    );
+    // The suspender still takes credits back from its suspended child.
+    let revoked = ledger
+        .revoke(direct, &transfer_request(reseller_one.account(), 30))
+        .await
+        .unwrap();
+    assert_eq!(revoked.from_balance_after, 0);
+
+    ledger
+        .set_sub_account_status(direct, reseller_one.account(), AccountStatus::Active)
+        .await
+        .unwrap();
+
+    assert!(
+        ledger.session(&old_session.token).await.unwrap().is_none(),
+        "sessions ended by the suspension stay ended"
+    );
+    let new_session = sign_in(&ledger, "subreseller").await;
+    assert!(ledger.session(&new_session.token).await.unwrap().is_some());
+    ledger
+        .grant(&sub_reseller, &transfer_request(sub_customer_id, 1))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            balance(&ledger, sub_reseller_id).await,
+            balance(&ledger, sub_customer_id).await
+        ),
+        (14, 6)
+    );
     assert_verified(&ledger).await;
 }

@@ -1,7 +1,9 @@
 //! The credit pop-up: a number of credits (a minus sign takes them back) and a note, then Save.
 //!
 //! One request id is made when the pop-up opens and sent with every Save from it, so a double click,
-//! a retry after a lost answer or an impatient Enter key moves credits once.
+//! a retry after a lost answer or an impatient Enter key moves credits once. A refusal for lack of
+//! credits or a suspension is that id's answer for good, so the next Save after one is a new request
+//! with a new id.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -9,7 +11,7 @@ use leptos::prelude::*;
 use crate::components::form::{DialogActions, Field, FormAction};
 use crate::components::modal::{Modal, ModalHandle};
 use crate::components::own_account::OwnAccount;
-use crate::error::FormField;
+use crate::error::{AppError, FormField};
 use crate::format::Grouped;
 use crate::model::{AccountSummary, CreditChange, CreditRequest, TransferReceipt, check_note};
 use crate::server_fns::transfer_credits;
@@ -22,12 +24,21 @@ pub fn CreditDialog(
 ) -> impl IntoView {
     let own = OwnAccount::expect();
     let modal = ModalHandle::new();
-    let request_id = uuid::Uuid::new_v4().to_string();
+    let new_request_id = || uuid::Uuid::new_v4().to_string();
+    let request_id = StoredValue::new(new_request_id());
     let credits = RwSignal::new(String::new());
     let note = RwSignal::new(String::new());
     let save = FormAction::new(transfer_credits, move |receipt| {
         on_saved.run(receipt);
         modal.close(on_close);
+    });
+    Effect::new(move |_| {
+        if save
+            .error()
+            .with(|error| error.as_ref().is_some_and(AppError::settles_request))
+        {
+            request_id.set_value(new_request_id());
+        }
     });
     let cancel = save.cancel(modal, on_close);
 
@@ -40,7 +51,7 @@ pub fn CreditDialog(
             sub_account_id,
             credits,
             note,
-            request_id: request_id.clone(),
+            request_id: request_id.get_value(),
         }));
     };
 

@@ -64,6 +64,11 @@ where
         self.action.pending()
     }
 
+    /// The last error shown: the server's answer, or the browser's own check.
+    pub fn error(&self) -> ReadSignal<Option<AppError>> {
+        self.error.read_only()
+    }
+
     /// Whether the last error is about `field`, for its `aria-invalid`.
     pub fn invalid(&self, field: FormField) -> Signal<bool> {
         let error = self.error;

@@ -131,6 +131,7 @@ impl From<TransferError> for AppError {
                 requested,
             },
             TransferError::Suspended { name } => Self::Suspended { name },
+            TransferError::OwnAccountSuspended => Self::AccountSuspended,
             // Top-ups are made by operators at the command line, never through a server function.
             TransferError::NotADirectReseller => internal(&error),
             TransferError::Store(error) => internal(&error),
@@ -145,6 +146,7 @@ impl From<OpenAccountError> for AppError {
             // The page offers resellers and customers only; anything else is a forged request.
             OpenAccountError::KindNotAllowed { .. } => Self::BadRequest,
             OpenAccountError::LoginTaken => Self::LoginTaken,
+            OpenAccountError::OwnAccountSuspended => Self::AccountSuspended,
             OpenAccountError::Store(error) => internal(&error),
         }
     }
@@ -154,6 +156,7 @@ impl From<ManageError> for AppError {
     fn from(error: ManageError) -> Self {
         match error {
             ManageError::SubAccountNotFound => Self::SubAccountNotFound,
+            ManageError::OwnAccountSuspended => Self::AccountSuspended,
             ManageError::Store(error) => internal(&error),
         }
     }
