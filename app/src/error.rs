@@ -19,6 +19,10 @@ pub enum AppError {
     NoteRequired,
     #[error("Keep the note to {} characters or fewer", Grouped(*max as i64))]
     NoteTooLong { max: usize },
+    #[error("Remove the tabs and other control characters from the note")]
+    NoteControlCharacters,
+    #[error("Remove the hidden text-direction characters from the note")]
+    NoteDirectionCharacters,
     #[error("You have {}; you cannot give {}", CreditCount(*available), Grouped(*requested))]
     NotEnoughCredits { available: i64, requested: i64 },
     #[error("{name} has {}; you cannot revoke {}", CreditCount(*available), Grouped(*requested))]
@@ -37,6 +41,10 @@ pub enum AppError {
     NameRequired,
     #[error("Keep the name to {max} characters or fewer")]
     NameTooLong { max: usize },
+    #[error("Remove the tabs, line breaks and other control characters from the name")]
+    NameControlCharacters,
+    #[error("Remove the hidden text-direction characters from the name")]
+    NameDirectionCharacters,
     #[error("A login is 3 to 40 letters, digits, dots, dashes or underscores")]
     InvalidLogin,
     #[error("That login is taken; choose another")]
@@ -59,6 +67,8 @@ pub enum AppError {
     RequestReused,
     #[error("The request was not understood; reload the page and try again")]
     BadRequest,
+    #[error("That request is too large; shorten what you typed and try again")]
+    RequestTooLarge,
     #[error("Could not reach Creditdesk; check your connection and try again")]
     Unreachable,
     #[error("Something went wrong on our side and nothing was changed; please try again")]
@@ -88,8 +98,14 @@ impl AppError {
             | Self::TooManyCredits { .. }
             | Self::NotEnoughCredits { .. }
             | Self::SubAccountShort { .. } => Some(FormField::Credits),
-            Self::NoteRequired | Self::NoteTooLong { .. } => Some(FormField::Note),
-            Self::NameRequired | Self::NameTooLong { .. } => Some(FormField::Name),
+            Self::NoteRequired
+            | Self::NoteTooLong { .. }
+            | Self::NoteControlCharacters
+            | Self::NoteDirectionCharacters => Some(FormField::Note),
+            Self::NameRequired
+            | Self::NameTooLong { .. }
+            | Self::NameControlCharacters
+            | Self::NameDirectionCharacters => Some(FormField::Name),
             Self::InvalidLogin | Self::LoginTaken => Some(FormField::Login),
             Self::PasswordTooShort { .. } | Self::PasswordTooLong { .. } => {
                 Some(FormField::Password)
@@ -105,6 +121,7 @@ impl AppError {
             | Self::CrossSite
             | Self::RequestReused
             | Self::BadRequest
+            | Self::RequestTooLarge
             | Self::Unreachable
             | Self::Internal => None,
         }
@@ -125,10 +142,14 @@ impl AppError {
             | Self::TooManyCredits { .. }
             | Self::NoteRequired
             | Self::NoteTooLong { .. }
+            | Self::NoteControlCharacters
+            | Self::NoteDirectionCharacters
             | Self::SubAccountNotFound
             | Self::NotAReseller
             | Self::NameRequired
             | Self::NameTooLong { .. }
+            | Self::NameControlCharacters
+            | Self::NameDirectionCharacters
             | Self::InvalidLogin
             | Self::LoginTaken
             | Self::PasswordTooShort { .. }
@@ -139,6 +160,7 @@ impl AppError {
             | Self::CrossSite
             | Self::RequestReused
             | Self::BadRequest
+            | Self::RequestTooLarge
             | Self::Unreachable
             | Self::Internal => false,
         }
@@ -152,8 +174,12 @@ impl AppError {
             | Self::TooManyCredits { .. }
             | Self::NoteRequired
             | Self::NoteTooLong { .. }
+            | Self::NoteControlCharacters
+            | Self::NoteDirectionCharacters
             | Self::NameRequired
             | Self::NameTooLong { .. }
+            | Self::NameControlCharacters
+            | Self::NameDirectionCharacters
             | Self::InvalidLogin
             | Self::PasswordTooShort { .. }
             | Self::PasswordTooLong { .. } => 422,
@@ -167,6 +193,7 @@ impl AppError {
             Self::NotAReseller | Self::AccountSuspended | Self::CrossSite => 403,
             Self::TooManyAttempts { .. } => 429,
             Self::BadRequest => 400,
+            Self::RequestTooLarge => 413,
             Self::Unreachable => 503,
             Self::Internal => 500,
         }

@@ -128,13 +128,19 @@ impl CreditChange {
     }
 }
 
-/// Checks the note the way the server will: something to track the transfer by.
+/// Checks the note the way the server will (`ledger::Note::parse`, which the wasm cannot use):
+/// something to track the transfer by, with no character that would not show as itself.
 pub fn check_note(note: &str) -> Result<(), AppError> {
-    if note.trim().is_empty() {
-        Err(AppError::NoteRequired)
-    } else {
-        Ok(())
+    let note = note.trim();
+    if note.is_empty() {
+        return Err(AppError::NoteRequired);
     }
+    note.chars().try_for_each(|c| match c {
+        '\n' => Ok(()),
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => Err(AppError::NoteDirectionCharacters),
+        c if c.is_control() => Err(AppError::NoteControlCharacters),
+        _ => Ok(()),
+    })
 }
 
 /// Transfers per page of an account's list of transfers.
@@ -288,5 +294,18 @@ mod tests {
     fn a_blank_note_is_refused() {
         assert_eq!(check_note("  "), Err(AppError::NoteRequired));
         assert_eq!(check_note("June order"), Ok(()));
+    }
+
+    #[test]
+    fn a_note_with_hidden_characters_is_refused_before_it_is_sent() {
+        assert_eq!(
+            check_note("June\0order"),
+            Err(AppError::NoteControlCharacters)
+        );
+        assert_eq!(
+            check_note("invoice \u{202E}811"),
+            Err(AppError::NoteDirectionCharacters)
+        );
+        assert_eq!(check_note("June order\nInvoice 118"), Ok(()));
     }
 }

@@ -7,6 +7,9 @@ use clap::{Args, Parser, Subcommand};
 use ledger::{DbSettings, SessionPolicy};
 use leptos::config::LeptosOptions;
 
+use crate::proxy::{PublicUrl, TrustedProxies};
+use crate::web::WebConfig;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "server",
@@ -21,6 +24,8 @@ pub struct Cli {
     pub site: SiteConfig,
     #[command(flatten)]
     pub session: SessionConfig,
+    #[command(flatten)]
+    pub edge: EdgeConfig,
 }
 
 #[derive(Debug, Subcommand)]
@@ -142,16 +147,46 @@ pub struct SessionConfig {
         global = true
     )]
     pub session_idle_minutes: u64,
-    /// Trust `X-Forwarded-For` / `X-Forwarded-Host` / `X-Forwarded-Proto`: only behind a load
-    /// balancer that sets them.
-    #[arg(long, env = "TRUST_PROXY", default_value_t = false, global = true)]
-    pub trust_proxy: bool,
 }
 
 impl SessionConfig {
     pub fn policy(&self) -> SessionPolicy {
         SessionPolicy {
             idle: Duration::from_secs(self.session_idle_minutes.saturating_mul(60)),
+        }
+    }
+}
+
+/// How browsers reach the app: directly, or through proxies that set `X-Forwarded-*`.
+#[derive(Debug, Clone, Args)]
+pub struct EdgeConfig {
+    /// Behind a load balancer or proxy that every request passes through: take the client's
+    /// address from `X-Forwarded-For` and, without `PUBLIC_URL`, the site from `X-Forwarded-Host`
+    /// and `X-Forwarded-Proto`.
+    #[arg(long, env = "TRUST_PROXY", default_value_t = false, global = true)]
+    pub trust_proxy: bool,
+    /// With `TRUST_PROXY`: how many proxies of ours each append to `X-Forwarded-For`.
+    #[arg(
+        long,
+        env = "TRUSTED_PROXY_HOPS",
+        default_value_t = 1,
+        value_parser = clap::value_parser!(u16).range(1..),
+        global = true
+    )]
+    pub trusted_proxy_hops: u16,
+    /// The URL browsers use, like `https://credits.example`: calls are accepted from that origin
+    /// only, and `https` makes the session cookie `Secure`.
+    #[arg(long, env = "PUBLIC_URL", global = true)]
+    pub public_url: Option<PublicUrl>,
+}
+
+impl EdgeConfig {
+    pub fn web(&self) -> WebConfig {
+        WebConfig {
+            proxies: self.trust_proxy.then_some(TrustedProxies {
+                hops: usize::from(self.trusted_proxy_hops),
+            }),
+            public_url: self.public_url.clone(),
         }
     }
 }
@@ -192,5 +227,33 @@ impl SiteConfig {
             .site_root(self.site_root.as_str())
             .site_addr(self.addr)
             .build()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn forwarded_headers_count_only_with_trust_proxy() {
+        let cli = Cli::try_parse_from(["server", "--trusted-proxy-hops", "2"]).unwrap();
+        assert_eq!(cli.edge.web().proxies, None);
+        let cli = Cli::try_parse_from(["server", "--trust-proxy"]).unwrap();
+        assert_eq!(cli.edge.web().proxies, Some(TrustedProxies { hops: 1 }));
+        let cli =
+            Cli::try_parse_from(["server", "--trust-proxy", "--trusted-proxy-hops", "2"]).unwrap();
+        assert_eq!(cli.edge.web().proxies, Some(TrustedProxies { hops: 2 }));
+        assert!(Cli::try_parse_from(["server", "--trusted-proxy-hops", "0"]).is_err());
+    }
+
+    #[test]
+    fn a_public_url_must_be_an_origin() {
+        let cli =
+            Cli::try_parse_from(["server", "--public-url", "https://credits.example/"]).unwrap();
+        assert_eq!(
+            cli.edge.web().public_url.map(|url| url.to_string()),
+            Some("https://credits.example".to_owned())
+        );
+        assert!(Cli::try_parse_from(["server", "--public-url", "credits.example"]).is_err());
     }
 }

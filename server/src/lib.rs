@@ -3,6 +3,7 @@
 pub mod config;
 pub mod demo;
 pub mod operator;
+pub mod proxy;
 pub mod telemetry;
 pub mod verify;
 pub mod web;

@@ -4,7 +4,6 @@ use app::state::AppState;
 use clap::Parser;
 use ledger::{Ledger, WorkedExampleError};
 use server::config::{Cli, Command, ResellerCommand, UserCommand};
-use server::web::WebConfig;
 use server::{demo, operator, telemetry, verify, web};
 
 #[tokio::main]
@@ -32,10 +31,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 leptos_options: cli.site.leptos_options(),
                 ledger: ledger.clone(),
             };
-            let config = WebConfig {
-                trust_proxy: cli.session.trust_proxy,
-            };
-            web::serve(listener, state, config).await?;
+            web::serve(listener, state, cli.edge.web()).await?;
             ExitCode::SUCCESS
         }
         Command::Demo { if_empty } => match demo::load(&ledger).await {

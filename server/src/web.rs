@@ -1,33 +1,51 @@
 //! The HTTP side: the axum router (pages, server functions, static files), the request gates in
-//! front of it (same-site check, session), and serving it.
+//! front of it (security headers, body limit, same-site check, session), and serving it.
 
 use std::net::SocketAddr;
 
 use app::error::AppError;
 use app::model::AccountKind;
-use app::session::{self, ClientAddress};
+use app::session::{ClientAddress, SessionCookie};
 use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::handler::Handler;
-use axum::http::header::{CONTENT_TYPE, HOST, ORIGIN, REFERER, SET_COOKIE};
-use axum::http::{HeaderMap, Method, StatusCode};
-use axum::middleware::{Next, from_fn_with_state, map_response};
+use axum::http::header::{
+    CONTENT_LENGTH, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, SET_COOKIE,
+    X_CONTENT_TYPE_OPTIONS,
+};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::{Next, from_fn, from_fn_with_state, map_response};
 use axum::response::{IntoResponse, Redirect, Response};
+use http_body_util::LengthLimitError;
+use leptos::nonce::Nonce;
+use leptos::prelude::{provide_context, use_context};
 use leptos::server_fn::error::{FromServerFnError, SERVER_FN_ERROR_HEADER};
-use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
+use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
-/// How the HTTP layer reads requests that passed through a proxy.
-#[derive(Debug, Clone, Copy, Default)]
+use crate::proxy::{self, PublicUrl, Site, TrustedProxies};
+
+/// What the HTTP layer may believe about where requests come from and which site they are for.
+#[derive(Debug, Clone, Default)]
 pub struct WebConfig {
-    /// Take the client's address from `X-Forwarded-For` and the site's host from `X-Forwarded-Host`:
-    /// only behind a load balancer that sets them.
-    pub trust_proxy: bool,
+    /// The proxies in front of the server (`TRUST_PROXY`); without, every `X-Forwarded-*` header
+    /// is the client's own word and is ignored.
+    pub proxies: Option<TrustedProxies>,
+    /// The URL browsers use (`PUBLIC_URL`): calls are accepted from that origin only, and with
+    /// `https` the session cookie is `Secure`.
+    pub public_url: Option<PublicUrl>,
+}
+
+impl WebConfig {
+    fn site(&self, headers: &HeaderMap) -> Site {
+        Site::of(headers, self.proxies, self.public_url.as_ref())
+    }
 }
 
 /// Every route of the app, ready to serve or to test in-process.
@@ -39,12 +57,19 @@ pub fn router(state: AppState, config: WebConfig) -> Router {
         config,
     };
     Router::new()
-        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .leptos_routes_with_context(&state, routes, provide_response_nonce, move || {
+            shell(options.clone())
+        })
         // Compress the static assets (the wasm shrinks to about a third); pages stream uncompressed.
-        .fallback(file_and_error_handler::<AppState, _>(shell).layer(CompressionLayer::new()))
+        .fallback(
+            file_and_error_handler_with_context::<AppState, _>(provide_response_nonce, shell)
+                .layer(CompressionLayer::new()),
+        )
         .layer(map_response(status_from_app_error))
         .layer(from_fn_with_state(gate.clone(), resolve_session))
         .layer(from_fn_with_state(gate, same_site_only))
+        .layer(from_fn(limit_call_body))
+        .layer(from_fn(security_headers))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -61,6 +86,74 @@ pub async fn serve(
         .await
 }
 
+/// Puts the headers a browser needs to keep a page to itself on every answer. The policy lets
+/// scripts come only from this site, or inline with this response's nonce (Leptos writes it on the
+/// hydration script it renders), lets them compile the wasm, and lets nothing frame, embed or
+/// re-base the page. Styles and images come from this site only, but for the `data:` favicon.
+async fn security_headers(mut request: Request, next: Next) -> Response {
+    let nonce = Nonce::new();
+    request.extensions_mut().insert(nonce.clone());
+    let mut response = next.run(request).await;
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    );
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_str(&policy).expect("a nonce is URL-safe base64, so a valid header"),
+    );
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    response
+}
+
+/// Hands Leptos the nonce `security_headers` put in this response's policy, in place of the one it
+/// would make up, so that the scripts it renders carry the nonce the policy names.
+fn provide_response_nonce() {
+    let nonce = use_context::<Parts>().and_then(|parts| parts.extensions.get::<Nonce>().cloned());
+    if let Some(nonce) = nonce {
+        provide_context(nonce);
+    }
+}
+
+/// The most a server-function call may send. The largest real one (a new sub-account: a
+/// 100-character name and a 128-character password) is well under 2 KiB.
+const MAX_CALL_BODY: usize = 64 * 1024;
+
+/// Refuses a server-function call whose body is larger than [`MAX_CALL_BODY`], reading no further:
+/// at once when its `Content-Length` says so, otherwise as soon as the stream passes the limit.
+/// Calls within it are handed on already read, so nothing downstream buffers more.
+async fn limit_call_body(request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    if !path.starts_with("/api/") {
+        return next.run(request).await;
+    }
+    let announced = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    if announced.is_some_and(|length| length > MAX_CALL_BODY as u64) {
+        return app_error_response(&path, &AppError::RequestTooLarge);
+    }
+    let (parts, body) = request.into_parts();
+    let body = match to_bytes(body, MAX_CALL_BODY).await {
+        Ok(body) => body,
+        Err(error) => {
+            let refusal = if error.into_inner().is::<LengthLimitError>() {
+                AppError::RequestTooLarge
+            } else {
+                // The client broke off or garbled the body.
+                AppError::BadRequest
+            };
+            return app_error_response(&path, &refusal);
+        }
+    };
+    next.run(Request::from_parts(parts, Body::from(body))).await
+}
+
 #[derive(Clone)]
 struct Gate {
     state: AppState,
@@ -72,31 +165,11 @@ struct Gate {
 /// come from a browser form or script, and pass.
 async fn same_site_only(State(gate): State<Gate>, request: Request, next: Next) -> Response {
     let is_call = request.method() != Method::GET && request.uri().path().starts_with("/api/");
-    if is_call && !from_this_site(request.headers(), gate.config.trust_proxy) {
+    if is_call && !gate.config.site(request.headers()).sent(request.headers()) {
         tracing::warn!(path = request.uri().path(), "refused a cross-site call");
         return app_error_response(request.uri().path(), &AppError::CrossSite);
     }
     next.run(request).await
-}
-
-fn from_this_site(headers: &HeaderMap, trust_proxy: bool) -> bool {
-    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
-    let claimed = header(ORIGIN.as_str()).or_else(|| header(REFERER.as_str()));
-    let host = trust_proxy
-        .then(|| header("x-forwarded-host"))
-        .flatten()
-        .or_else(|| header(HOST.as_str()));
-    match (claimed, host) {
-        (None, _) => true,
-        (Some(url), Some(host)) => authority(url) == Some(host),
-        (Some(_), None) => false,
-    }
-}
-
-/// `host:port` of an absolute URL.
-fn authority(url: &str) -> Option<&str> {
-    let (_, rest) = url.split_once("://")?;
-    Some(rest.split(['/', '?', '#']).next().unwrap_or(rest))
 }
 
 /// Resolves the session cookie once per request and hands the caller to the server functions as a
@@ -108,10 +181,17 @@ async fn resolve_session(State(gate): State<Gate>, mut request: Request, next: N
     if request.uri().path().starts_with("/pkg/") {
         return next.run(request).await;
     }
-    let address = client_address(&request, gate.config.trust_proxy);
-    request.extensions_mut().insert(ClientAddress(address));
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|peer| peer.0.ip());
+    let address = proxy::client_ip(request.headers(), peer, gate.config.proxies)
+        .map_or_else(|| ClientAddress("unknown".to_owned()), ClientAddress::from);
+    let cookie = SessionCookie::new(gate.config.site(request.headers()).secure);
+    request.extensions_mut().insert(address);
+    request.extensions_mut().insert(cookie);
     let ledger = &gate.state.ledger;
-    let token = session::token(request.headers());
+    let token = cookie.token(request.headers());
     let active = match &token {
         Some(token) => ledger.session(token).await.unwrap_or_else(|error| {
             tracing::error!(%error, "could not look up a session");
@@ -135,35 +215,18 @@ async fn resolve_session(State(gate): State<Gate>, mut request: Request, next: N
     if let Some(active) = active {
         request.extensions_mut().insert(active.signed_in);
     }
-    let request_headers = request.headers().clone();
     let mut response = next.run(request).await;
     if let Some(token) = token.filter(|_| renewed)
-        && !session::sets_cookie(response.headers())
+        && !cookie.is_set_by(response.headers())
     {
-        let cookie = session::set_cookie(&token, ledger.session_policy().idle, &request_headers);
-        response.headers_mut().append(SET_COOKIE, cookie);
+        let renewed = cookie.set(&token, ledger.session_policy().idle);
+        response.headers_mut().append(SET_COOKIE, renewed);
     }
     response
 }
 
 fn is_public(path: &str) -> bool {
     path == "/sign-in" || path == "/favicon.ico" || path.starts_with("/api/")
-}
-
-fn client_address(request: &Request, trust_proxy: bool) -> String {
-    let forwarded = trust_proxy
-        .then(|| request.headers().get("x-forwarded-for"))
-        .flatten()
-        .and_then(|value| value.to_str().ok())
-        // The last entry is the one our load balancer added; earlier ones are the client's word.
-        .and_then(|list| list.rsplit(',').next())
-        .map(|address| address.trim().to_owned());
-    forwarded
-        .or_else(|| {
-            let peer = request.extensions().get::<ConnectInfo<SocketAddr>>()?;
-            Some(peer.0.ip().to_string())
-        })
-        .unwrap_or_else(|| "unknown".to_owned())
 }
 
 /// Gives every failed server function the HTTP status its `AppError` names, including failures
@@ -213,59 +276,4 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use axum::http::HeaderValue;
-
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        pairs
-            .iter()
-            .map(|(name, value)| (name.parse().unwrap(), HeaderValue::from_static(value)))
-            .collect()
-    }
-
-    #[test]
-    fn a_call_from_this_site_passes() {
-        let same = headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("origin", "http://127.0.0.1:3000"),
-        ]);
-        assert!(from_this_site(&same, false));
-        let by_referer = headers(&[
-            ("host", "shop.example"),
-            ("referer", "https://shop.example/reseller/customers"),
-        ]);
-        assert!(from_this_site(&by_referer, false));
-        assert!(from_this_site(&headers(&[("host", "shop.example")]), false));
-    }
-
-    #[test]
-    fn a_call_from_another_site_is_refused() {
-        let evil = headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("origin", "http://evil.example"),
-        ]);
-        assert!(!from_this_site(&evil, false));
-        let other_port = headers(&[
-            ("host", "127.0.0.1:3000"),
-            ("origin", "http://127.0.0.1:4000"),
-        ]);
-        assert!(!from_this_site(&other_port, false));
-        let opaque = headers(&[("host", "127.0.0.1:3000"), ("origin", "null")]);
-        assert!(!from_this_site(&opaque, false));
-    }
-
-    #[test]
-    fn behind_a_proxy_the_forwarded_host_counts() {
-        let proxied = headers(&[
-            ("host", "10.0.0.5:3000"),
-            ("x-forwarded-host", "credits.example"),
-            ("origin", "https://credits.example"),
-        ]);
-        assert!(from_this_site(&proxied, true));
-        assert!(!from_this_site(&proxied, false));
-    }
 }

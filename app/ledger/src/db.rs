@@ -4,6 +4,7 @@
 //! `BIGINT` everywhere). What differs is kept here: how a write transaction starts, which migrations
 //! apply, and per-connection settings.
 
+use std::fmt;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,8 +15,8 @@ use sqlx::error::ErrorKind;
 use sqlx::{AnyConnection, AnyPool, Executor, Transaction};
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
-/// How to reach the database and how hard to try.
-#[derive(Debug, Clone)]
+/// How to reach the database and how hard to try. Its `Debug` hides the URL's password.
+#[derive(Clone)]
 pub struct DbSettings {
     /// `sqlite://creditdesk.db?mode=rwc` or `postgres://user@host/db`.
     pub url: String,
@@ -37,6 +38,17 @@ impl DbSettings {
     }
 }
 
+impl fmt::Debug for DbSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DbSettings")
+            .field("url", &redacted_url(&self.url))
+            .field("max_connections", &self.max_connections)
+            .field("statement_timeout", &self.statement_timeout)
+            .field("connect_attempts", &self.connect_attempts)
+            .finish()
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -45,6 +57,7 @@ pub enum Backend {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
+    /// Holds the URL with its password hidden.
     #[error("DATABASE_URL must start with sqlite: or postgres:, not {0:?}")]
     UnsupportedUrl(String),
     #[error("could not connect to the database: {0}")]
@@ -233,11 +246,104 @@ fn backend_of(url: &str) -> Result<Backend, ConnectError> {
     } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         Ok(Backend::Postgres)
     } else {
-        Err(ConnectError::UnsupportedUrl(url.to_owned()))
+        Err(ConnectError::UnsupportedUrl(redacted_url(url)))
     }
+}
+
+/// `url` with its password (`user:password@` or a `password=` parameter) replaced by `***`: the
+/// only form in which a database URL may reach a log or a message.
+pub(crate) fn redacted_url(url: &str) -> String {
+    let mut redacted = url.to_owned();
+    if let Some(start) = url.find("://").map(|i| i + 3) {
+        let end = url[start..]
+            .find(['/', '?', '#'])
+            .map_or(url.len(), |i| start + i);
+        if let Some(user_info) = url[start..end].rfind('@').map(|at| &url[start..start + at])
+            && let Some(colon) = user_info.find(':')
+        {
+            redacted.replace_range(start + colon + 1..start + user_info.len(), "***");
+        }
+    }
+    redact_parameter(&redacted, "password=")
+}
+
+/// Replaces the value of every `key…` parameter (any case) with `***`.
+fn redact_parameter(text: &str, key: &str) -> String {
+    let lower = text.to_ascii_lowercase();
+    let mut redacted = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (at, _) in lower.match_indices(key) {
+        let value = at + key.len();
+        let end = text[value..]
+            .find(['&', '#', ' '])
+            .map_or(text.len(), |i| value + i);
+        redacted.push_str(&text[copied..value]);
+        redacted.push_str("***");
+        copied = end;
+    }
+    redacted.push_str(&text[copied..]);
+    redacted
 }
 
 /// True when the error is a unique-index violation, on either backend.
 pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.kind() == ErrorKind::UniqueViolation)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_refused_database_url_is_reported_without_its_password() {
+        let error = Db::connect(&DbSettings::new("mysql://app:s3cret@db.internal/credits"))
+            .await
+            .unwrap_err();
+        let message = error.to_string();
+        assert!(!message.contains("s3cret"), "{message}");
+        assert!(
+            message.contains("mysql://app:***@db.internal/credits"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_url_loses_its_password_and_keeps_the_rest() {
+        for (url, redacted) in [
+            (
+                "postgres://app:s3cret@db:5432/credits",
+                "postgres://app:***@db:5432/credits",
+            ),
+            (
+                "postgres://app:p%40ss@word@db/credits?sslmode=require",
+                "postgres://app:***@db/credits?sslmode=require",
+            ),
+            (
+                "postgres://app@db/credits?sslmode=require&Password=s3cret&x=1",
+                "postgres://app@db/credits?sslmode=require&Password=***&x=1",
+            ),
+            ("postgres://app@db/credits", "postgres://app@db/credits"),
+            (
+                "sqlite://creditdesk.db?mode=rwc",
+                "sqlite://creditdesk.db?mode=rwc",
+            ),
+            (
+                "host=db password=s3cret user=app",
+                "host=db password=*** user=app",
+            ),
+        ] {
+            assert_eq!(redacted_url(url), redacted, "{url}");
+        }
+    }
+
+    #[test]
+    fn settings_print_their_url_without_its_password() {
+        let settings = DbSettings::new("postgres://app:s3cret@db.internal/credits");
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("s3cret"), "{printed}");
+        assert!(
+            printed.contains("postgres://app:***@db.internal/credits"),
+            "{printed}"
+        );
+    }
 }

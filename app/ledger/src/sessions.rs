@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::accounts::{AccountId, AccountKind, suspension_reaches};
 use crate::clock::millis;
-use crate::users::password_matches;
+use crate::users::{MAX_PASSWORD_CHARS, password_matches};
 use crate::{Ledger, StoreError};
 
 pub const MAX_FAILURES: i64 = 5;
@@ -96,6 +96,8 @@ pub enum SignInError {
     Throttled { retry_after: Duration },
     #[error("the account is suspended")]
     Suspended,
+    #[error("the password is longer than any password can be")]
+    PasswordTooLong,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -128,15 +130,19 @@ impl UserRow {
 impl Ledger {
     /// Checks a login and password from `address` and opens a session.
     ///
-    /// Errors, in order: `Throttled` (too many recent failures for the login or the address; the
-    /// password is not even checked), `WrongCredentials` (recorded as a failure), `Suspended` (the
-    /// account or one above it).
+    /// Errors, in order: `PasswordTooLong` (no password can be that long; refused before any
+    /// work, and not counted as a guess), `Throttled` (too many recent failures for the login or
+    /// the address; the password is not even checked), `WrongCredentials` (recorded as a failure),
+    /// `Suspended` (the account or one above it).
     pub async fn sign_in(
         &self,
         login: &str,
         password: &str,
         address: &str,
     ) -> Result<SessionGrant, SignInError> {
+        if password.chars().count() > MAX_PASSWORD_CHARS {
+            return Err(SignInError::PasswordTooLong);
+        }
         let login: String = login.trim().to_lowercase().chars().take(100).collect();
         let now = self.clock.now();
         if let Some(retry_after) = self.throttled(&login, address, now).await? {

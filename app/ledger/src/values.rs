@@ -43,7 +43,8 @@ impl fmt::Display for Credits {
     }
 }
 
-/// The reason a transfer was made, trimmed, between 1 and [`MAX_NOTE_CHARS`] characters.
+/// The reason a transfer was made, trimmed, between 1 and [`MAX_NOTE_CHARS`] characters, with no
+/// control character but line breaks and no direction override.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note(String);
 
@@ -53,13 +54,24 @@ pub enum NoteError {
     Empty,
     #[error("the note is longer than {MAX_NOTE_CHARS} characters")]
     TooLong,
+    #[error("the note contains a control character")]
+    ControlCharacters,
+    #[error("the note contains a character that overrides the text's direction")]
+    DirectionCharacters,
 }
 
 impl Note {
+    /// Errors, in order: `Empty`; `ControlCharacters` (any but a line break: a note may run over
+    /// several lines) or `DirectionCharacters`, for the first such character; `TooLong`.
     pub fn parse(text: &str) -> Result<Self, NoteError> {
         let text = text.trim();
         if text.is_empty() {
             Err(NoteError::Empty)
+        } else if let Some(hidden) = hidden_character(text, Lines::Several) {
+            Err(match hidden {
+                Hidden::Control => NoteError::ControlCharacters,
+                Hidden::Direction => NoteError::DirectionCharacters,
+            })
         } else if text.chars().count() > MAX_NOTE_CHARS {
             Err(NoteError::TooLong)
         } else {
@@ -102,7 +114,8 @@ impl IdempotencyKey {
     }
 }
 
-/// An account's display name, trimmed, between 1 and [`MAX_NAME_CHARS`] characters.
+/// An account's display name, trimmed, between 1 and [`MAX_NAME_CHARS`] characters, on one line,
+/// with no control character and no direction override.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountName(String);
 
@@ -112,13 +125,24 @@ pub enum AccountNameError {
     Empty,
     #[error("the name is longer than {MAX_NAME_CHARS} characters")]
     TooLong,
+    #[error("the name contains a control character")]
+    ControlCharacters,
+    #[error("the name contains a character that overrides the text's direction")]
+    DirectionCharacters,
 }
 
 impl AccountName {
+    /// Errors, in order: `Empty`; `ControlCharacters` (line breaks included: a name is one line) or
+    /// `DirectionCharacters`, for the first such character; `TooLong`.
     pub fn parse(text: &str) -> Result<Self, AccountNameError> {
         let text = text.trim();
         if text.is_empty() {
             Err(AccountNameError::Empty)
+        } else if let Some(hidden) = hidden_character(text, Lines::One) {
+            Err(match hidden {
+                Hidden::Control => AccountNameError::ControlCharacters,
+                Hidden::Direction => AccountNameError::DirectionCharacters,
+            })
         } else if text.chars().count() > MAX_NAME_CHARS {
             Err(AccountNameError::TooLong)
         } else {
@@ -129,6 +153,33 @@ impl AccountName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// A character that names and notes refuse: it does not show as itself, so what a reseller reads
+/// would differ from what is stored (a NUL also cuts text short, and PostgreSQL refuses it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hidden {
+    /// NUL, tab, carriage return, escape and the rest of Unicode's control characters (Cc).
+    Control,
+    /// The bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069), which
+    /// reorder the text around them ("Trojan Source").
+    Direction,
+}
+
+/// Whether a text may hold line breaks (`\n`, as a textarea sends them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Lines {
+    One,
+    Several,
+}
+
+fn hidden_character(text: &str, lines: Lines) -> Option<Hidden> {
+    text.chars().find_map(|c| match c {
+        '\n' if lines == Lines::Several => None,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => Some(Hidden::Direction),
+        c if c.is_control() => Some(Hidden::Control),
+        _ => None,
+    })
 }
 
 #[cfg(test)]
@@ -167,6 +218,76 @@ mod tests {
             Note::parse(&"é".repeat(MAX_NOTE_CHARS + 1)),
             Err(NoteError::TooLong)
         );
+    }
+
+    #[test]
+    fn a_note_refuses_nul_and_every_other_control_character() {
+        for refused in [
+            "June\0order",
+            "June\torder",
+            "June\rorder",
+            "bell\u{7}",
+            "esc\u{1b}[31m",
+            "del\u{7f}",
+            "c1\u{85}x",
+            "c1\u{9f}",
+        ] {
+            assert_eq!(
+                Note::parse(refused),
+                Err(NoteError::ControlCharacters),
+                "{refused:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_note_may_run_over_several_lines() {
+        assert_eq!(
+            Note::parse("June order\nInvoice 118").unwrap().as_str(),
+            "June order\nInvoice 118"
+        );
+    }
+
+    #[test]
+    fn a_note_refuses_direction_overrides_and_isolates() {
+        for code in (0x202A..=0x202E).chain(0x2066..=0x2069) {
+            let refused = format!("invoice {} 811", char::from_u32(code).unwrap());
+            assert_eq!(
+                Note::parse(&refused),
+                Err(NoteError::DirectionCharacters),
+                "U+{code:04X}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_note_keeps_letters_of_every_script_and_emoji() {
+        for kept in ["Commande de juin", "طلب يونيو", "заказ 🎉", "注文 ‏ok"] {
+            assert!(Note::parse(kept).is_ok(), "{kept:?}");
+        }
+    }
+
+    #[test]
+    fn an_account_name_refuses_control_characters_newlines_included() {
+        for refused in ["Acme\0", "Acme\nTelecom", "Acme\tTelecom", "Acme\u{7f}"] {
+            assert_eq!(
+                AccountName::parse(refused),
+                Err(AccountNameError::ControlCharacters),
+                "{refused:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_account_name_refuses_direction_overrides_and_isolates() {
+        for code in (0x202A..=0x202E).chain(0x2066..=0x2069) {
+            let refused = format!("Acme{}moc.exe", char::from_u32(code).unwrap());
+            assert_eq!(
+                AccountName::parse(&refused),
+                Err(AccountNameError::DirectionCharacters),
+                "U+{code:04X}"
+            );
+        }
     }
 
     #[test]

@@ -81,6 +81,8 @@ impl From<NoteError> for AppError {
             NoteError::TooLong => Self::NoteTooLong {
                 max: ledger::MAX_NOTE_CHARS,
             },
+            NoteError::ControlCharacters => Self::NoteControlCharacters,
+            NoteError::DirectionCharacters => Self::NoteDirectionCharacters,
         }
     }
 }
@@ -92,6 +94,8 @@ impl From<AccountNameError> for AppError {
             AccountNameError::TooLong => Self::NameTooLong {
                 max: ledger::MAX_NAME_CHARS,
             },
+            AccountNameError::ControlCharacters => Self::NameControlCharacters,
+            AccountNameError::DirectionCharacters => Self::NameDirectionCharacters,
         }
     }
 }
@@ -180,6 +184,9 @@ impl From<SignInError> for AppError {
                 minutes: minutes_rounded_up(retry_after),
             },
             SignInError::Suspended => Self::AccountSuspended,
+            SignInError::PasswordTooLong => Self::PasswordTooLong {
+                max: ledger::users::MAX_PASSWORD_CHARS,
+            },
             SignInError::Store(error) => internal(&error),
         }
     }
@@ -187,4 +194,21 @@ impl From<SignInError> for AppError {
 
 fn minutes_rounded_up(duration: Duration) -> u64 {
     duration.as_secs().div_ceil(60).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use ledger::Note;
+
+    use crate::error::AppError;
+    use crate::model::check_note;
+
+    #[test]
+    fn the_pop_up_checks_each_character_of_a_note_as_the_ledger_does() {
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            let note = format!("a{c}b");
+            let ledger = Note::parse(&note).map(drop).map_err(AppError::from);
+            assert_eq!(check_note(&note), ledger, "U+{:04X}", u32::from(c));
+        }
+    }
 }

@@ -19,7 +19,7 @@ use crate::model::{
     TRANSFERS_PAGE, TransferReceipt,
 };
 use crate::server_fns::convert::{internal, summary};
-use crate::session::{self, ClientAddress};
+use crate::session::{ClientAddress, SessionCookie};
 use crate::state::AppState;
 
 /// The signed-in caller of this request, with the ledger to act on.
@@ -57,7 +57,7 @@ pub async fn sign_in(login: String, password: String) -> Result<String, AppError
     span.record("account", grant.signed_in.account.0);
     response()?.insert_header(
         SET_COOKIE,
-        session::set_cookie(&grant.token, grant.lifetime, &parts.headers),
+        session_cookie(&parts)?.set(&grant.token, grant.lifetime),
     );
     Ok(crate::model::AccountKind::from(grant.signed_in.kind)
         .landing_path()
@@ -67,10 +67,11 @@ pub async fn sign_in(login: String, password: String) -> Result<String, AppError
 #[tracing::instrument(skip_all)]
 pub async fn sign_out() -> Result<(), AppError> {
     let parts = request_parts()?;
-    if let Some(token) = session::token(&parts.headers) {
+    let cookie = session_cookie(&parts)?;
+    if let Some(token) = cookie.token(&parts.headers) {
         ledger()?.sign_out(&token).await?;
     }
-    response()?.insert_header(SET_COOKIE, session::clear_cookie(&parts.headers));
+    response()?.insert_header(SET_COOKIE, cookie.clear());
     Ok(())
 }
 
@@ -194,6 +195,15 @@ fn ledger() -> Result<Ledger, AppError> {
 
 fn request_parts() -> Result<Parts, AppError> {
     use_context::<Parts>().ok_or_else(|| internal(&MissingContext("the request")))
+}
+
+/// The session cookie as the HTTP layer decided this site sets it (`Secure` or not).
+fn session_cookie(parts: &Parts) -> Result<SessionCookie, AppError> {
+    parts
+        .extensions
+        .get::<SessionCookie>()
+        .copied()
+        .ok_or_else(|| internal(&MissingContext("the session cookie")))
 }
 
 fn response() -> Result<ResponseOptions, AppError> {

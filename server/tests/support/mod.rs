@@ -43,6 +43,11 @@ pub struct Browser {
 impl TestApp {
     /// Serves a fresh database loaded with the worked example.
     pub async fn spawn() -> Self {
+        Self::spawn_with(WebConfig::default(), "target/site").await
+    }
+
+    /// The same, with `config` in front (proxies, public URL) and the static files in `site_root`.
+    pub async fn spawn_with(config: WebConfig, site_root: &str) -> Self {
         let database = TestDatabase::new().await;
         let ledger = database.ledger().await;
         let example = ledger
@@ -52,10 +57,13 @@ impl TestApp {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
         let state = AppState {
-            leptos_options: LeptosOptions::builder().output_name("creditdesk").build(),
+            leptos_options: LeptosOptions::builder()
+                .output_name("creditdesk")
+                .site_root(site_root)
+                .build(),
             ledger: ledger.clone(),
         };
-        tokio::spawn(server::web::serve(listener, state, WebConfig::default()));
+        tokio::spawn(server::web::serve(listener, state, config));
         Self {
             base_url,
             ledger,
