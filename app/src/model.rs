@@ -146,6 +146,7 @@ pub enum TransferKind {
     Grant,
     Revoke,
     TopUp,
+    Usage,
 }
 
 impl TransferKind {
@@ -154,6 +155,7 @@ impl TransferKind {
             Self::Grant => "Grant",
             Self::Revoke => "Revoke",
             Self::TopUp => "Top-up",
+            Self::Usage => "Usage",
         }
     }
 }
@@ -236,6 +238,7 @@ mod mirrors {
                 ledger::TransferKind::Grant => Self::Grant,
                 ledger::TransferKind::Revoke => Self::Revoke,
                 ledger::TransferKind::TopUp => Self::TopUp,
+                ledger::TransferKind::Usage => Self::Usage,
             }
         }
     }

@@ -142,6 +142,15 @@ pub struct SessionConfig {
     /// balancer that sets them.
     #[arg(long, env = "TRUST_PROXY", default_value_t = false, global = true)]
     pub trust_proxy: bool,
+    /// Requests per minute one API key may make, per server process (a burst of as many, then
+    /// an even rate).
+    #[arg(
+        long,
+        env = "API_RATE_LIMIT_PER_MINUTE",
+        default_value_t = crate::api::DEFAULT_RATE_LIMIT_PER_MINUTE,
+        global = true
+    )]
+    pub api_rate_limit_per_minute: u32,
 }
 
 impl SessionConfig {

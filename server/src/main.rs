@@ -34,6 +34,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             };
             let config = WebConfig {
                 trust_proxy: cli.session.trust_proxy,
+                api_rate_limit_per_minute: cli.session.api_rate_limit_per_minute,
             };
             web::serve(listener, state, config).await?;
             ExitCode::SUCCESS

@@ -22,12 +22,25 @@ use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
-/// How the HTTP layer reads requests that passed through a proxy.
-#[derive(Debug, Clone, Copy, Default)]
+use crate::api;
+
+/// How the HTTP layer reads requests that passed through a proxy, and how fast API keys may go.
+#[derive(Debug, Clone, Copy)]
 pub struct WebConfig {
     /// Take the client's address from `X-Forwarded-For` and the site's host from `X-Forwarded-Host`:
     /// only behind a load balancer that sets them.
     pub trust_proxy: bool,
+    /// Requests per minute one API key may make (per server process).
+    pub api_rate_limit_per_minute: u32,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            trust_proxy: false,
+            api_rate_limit_per_minute: api::DEFAULT_RATE_LIMIT_PER_MINUTE,
+        }
+    }
 }
 
 /// Every route of the app, ready to serve or to test in-process.
@@ -38,6 +51,8 @@ pub fn router(state: AppState, config: WebConfig) -> Router {
         state: state.clone(),
         config,
     };
+    // The REST API authenticates by key, not by session cookie, so the pages' gates stay off it.
+    let api = api::router(state.ledger.clone(), config.api_rate_limit_per_minute);
     Router::new()
         .leptos_routes(&state, routes, move || shell(options.clone()))
         // Compress the static assets (the wasm shrinks to about a third); pages stream uncompressed.
@@ -45,8 +60,9 @@ pub fn router(state: AppState, config: WebConfig) -> Router {
         .layer(map_response(status_from_app_error))
         .layer(from_fn_with_state(gate.clone(), resolve_session))
         .layer(from_fn_with_state(gate, same_site_only))
-        .layer(TraceLayer::new_for_http())
         .with_state(state)
+        .merge(api)
+        .layer(TraceLayer::new_for_http())
 }
 
 /// Serves until Ctrl-C or SIGTERM, then lets in-flight requests finish.

@@ -4,8 +4,9 @@
 use std::time::Duration;
 
 use ledger::{
-    AccountNameError, CreditsError, ManageError, NoteError, OpenAccountError, PasswordError,
-    ReadError, SignInError, StoreError, TransferError,
+    AccountNameError, ApiKeyError, ApiKeyNameError, CreditsError, ManageError, NoteError,
+    OpenAccountError, PasswordError, ReadError, ScopeError, SignInError, StoreError,
+    TransferError,
 };
 
 use crate::error::AppError;
@@ -131,9 +132,51 @@ impl From<TransferError> for AppError {
                 requested,
             },
             TransferError::Suspended { name } => Self::Suspended { name },
+            TransferError::UsageShort {
+                name,
+                available,
+                requested,
+            } => Self::UsageShort {
+                name,
+                available,
+                requested,
+            },
+            TransferError::UsageNotAllowed => Self::UsageNotAllowed,
+            TransferError::AccountNotFound => Self::AccountNotFound,
             // Top-ups are made by operators at the command line, never through a server function.
             TransferError::NotADirectReseller => internal(&error),
             TransferError::Store(error) => internal(&error),
+        }
+    }
+}
+
+impl From<ApiKeyNameError> for AppError {
+    fn from(error: ApiKeyNameError) -> Self {
+        match error {
+            ApiKeyNameError::Empty => Self::NameRequired,
+            ApiKeyNameError::TooLong => Self::NameTooLong {
+                max: ledger::api_keys::MAX_KEY_NAME_CHARS,
+            },
+        }
+    }
+}
+
+impl From<ScopeError> for AppError {
+    fn from(error: ScopeError) -> Self {
+        Self::ScopeNotAllowed { scope: error.0 }
+    }
+}
+
+impl From<ApiKeyError> for AppError {
+    fn from(error: ApiKeyError) -> Self {
+        match error {
+            ApiKeyError::NameTaken => Self::KeyNameTaken,
+            ApiKeyError::NoScopes => Self::ScopeRequired,
+            ApiKeyError::ScopeNotAllowed(scope) => Self::ScopeNotAllowed {
+                scope: scope.as_str().to_owned(),
+            },
+            ApiKeyError::NotFound => Self::KeyNotFound,
+            ApiKeyError::Store(error) => internal(&error),
         }
     }
 }
