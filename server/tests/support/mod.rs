@@ -43,6 +43,11 @@ pub struct Browser {
 impl TestApp {
     /// Serves a fresh database loaded with the worked example.
     pub async fn spawn() -> Self {
+        Self::spawn_with(WebConfig::default()).await
+    }
+
+    /// The same, with its own HTTP settings (a lower API rate limit, say).
+    pub async fn spawn_with(config: WebConfig) -> Self {
         let database = TestDatabase::new().await;
         let ledger = database.ledger().await;
         let example = ledger
@@ -55,7 +60,7 @@ impl TestApp {
             leptos_options: LeptosOptions::builder().output_name("creditdesk").build(),
             ledger: ledger.clone(),
         };
-        tokio::spawn(server::web::serve(listener, state, WebConfig::default()));
+        tokio::spawn(server::web::serve(listener, state, config));
         Self {
             base_url,
             ledger,
