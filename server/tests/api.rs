@@ -141,18 +141,31 @@ async fn the_worked_example_through_the_api() {
     assert_eq!(me.status, 200, "{me:?}");
     assert_eq!(
         (&me.body["name"], &me.body["kind"], &me.body["balance"]),
-        (&json!("Direct Reseller"), &json!("direct_reseller"), &json!(100))
+        (
+            &json!("Direct Reseller"),
+            &json!("direct_reseller"),
+            &json!(100)
+        )
     );
     let listed = api.get("/v1/subaccounts").await;
     let names: Vec<_> = listed.body["items"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|item| (item["name"].as_str().unwrap(), item["balance"].as_i64().unwrap()))
+        .map(|item| {
+            (
+                item["name"].as_str().unwrap(),
+                item["balance"].as_i64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         names,
-        [("Customer One", 0), ("Reseller One", 0), ("Reseller Two", 0)]
+        [
+            ("Customer One", 0),
+            ("Reseller One", 0),
+            ("Reseller Two", 0)
+        ]
     );
 
     let mut own_after = Vec::new();
@@ -190,7 +203,10 @@ async fn a_negative_number_takes_credits_back() {
     assert_eq!(back.status, 201, "{back:?}");
     assert_eq!(back.body["kind"], "revoke");
     assert_eq!(
-        (&back.body["from_balance_after"], &back.body["to_balance_after"]),
+        (
+            &back.body["from_balance_after"],
+            &back.body["to_balance_after"]
+        ),
         (&json!(25), &json!(75))
     );
 }
@@ -201,7 +217,9 @@ async fn a_retry_with_the_same_idempotency_key_answers_the_first_transfer_and_mo
     let api = billing(&app).await;
     let body = json!({"sub_account_id": app.example.reseller_one.0, "credits": 30, "note": "June"});
 
-    let first = api.post("/v1/transfers", body.clone(), Some("order-0001")).await;
+    let first = api
+        .post("/v1/transfers", body.clone(), Some("order-0001"))
+        .await;
     let again = api.post("/v1/transfers", body, Some("order-0001")).await;
 
     assert_eq!((first.status, again.status), (201, 200));
@@ -217,7 +235,9 @@ async fn a_retry_with_the_same_idempotency_key_answers_the_first_transfer_and_mo
         json!({"sub_account_id": app.example.reseller_two.0, "credits": 30, "note": "June"}),
         json!({"sub_account_id": app.example.reseller_one.0, "credits": 30, "note": "July"}),
     ] {
-        let reused = api.post("/v1/transfers", different, Some("order-0001")).await;
+        let reused = api
+            .post("/v1/transfers", different, Some("order-0001"))
+            .await;
         reused.problem(409, "idempotency-key-reused");
     }
     assert_eq!(balance(&app.ledger, app.example.direct.account()).await, 70);
@@ -229,7 +249,12 @@ async fn a_transfer_needs_a_well_formed_idempotency_key() {
     let app = TestApp::spawn().await;
     let api = billing(&app).await;
     let body = json!({"sub_account_id": app.example.reseller_one.0, "credits": 30, "note": "June"});
-    for key in [None, Some("short"), Some("has spaces in it"), Some(&"x".repeat(65)[..])] {
+    for key in [
+        None,
+        Some("short"),
+        Some("has spaces in it"),
+        Some(&"x".repeat(65)[..]),
+    ] {
         let refused = api.post("/v1/transfers", body.clone(), key).await;
         let detail = refused.problem(400, "idempotency-key-required");
         assert!(detail.contains("Idempotency-Key"), "{detail}");
@@ -286,9 +311,14 @@ async fn refusals_are_problem_documents_with_the_sentence_the_page_shows() {
         )
         .await;
     wrong_type.problem(400, "bad-request");
-    api.get("/v1/subaccounts/abc").await.problem(400, "bad-request");
+    api.get("/v1/subaccounts/abc")
+        .await
+        .problem(400, "bad-request");
     api.get("/v1/nothing-here").await.problem(404, "not-found");
-    assert_eq!(balance(&app.ledger, app.example.direct.account()).await, 100);
+    assert_eq!(
+        balance(&app.ledger, app.example.direct.account()).await,
+        100
+    );
 }
 
 #[tokio::test]
@@ -309,7 +339,11 @@ async fn a_missing_unknown_or_revoked_key_is_answered_401() {
         .unwrap();
     assert_eq!(basic.status(), 401);
     let unknown = Api::with_key(&app, &format!("cdk_{}", "0".repeat(64)));
-    let detail = unknown.get("/v1/account").await.problem(401, "invalid-api-key").to_owned();
+    let detail = unknown
+        .get("/v1/account")
+        .await
+        .problem(401, "invalid-api-key")
+        .to_owned();
     assert!(detail.contains("Bearer"), "{detail}");
 
     let keys = app.ledger.api_keys(&app.example.direct).await.unwrap();
@@ -328,14 +362,26 @@ async fn a_suspended_accounts_keys_and_those_below_it_are_refused_until_it_is_re
     let app = TestApp::spawn().await;
     let n = neighbours(&app.ledger).await;
     let direct = billing(&app).await;
-    let reseller = Api::new(&app, &api_key(&app.ledger, &n.reseller_one, "Shop", "read").await);
-    let grandchild = Api::new(&app, &api_key(&app.ledger, &n.grandchild, "App", "read").await);
+    let reseller = Api::new(
+        &app,
+        &api_key(&app.ledger, &n.reseller_one, "Shop", "read").await,
+    );
+    let grandchild = Api::new(
+        &app,
+        &api_key(&app.ledger, &n.grandchild, "App", "read").await,
+    );
     let path = format!("/v1/subaccounts/{}", n.reseller_one.account());
 
     let suspended = direct.patch(&path, json!({"status": "suspended"})).await;
     assert_eq!(suspended.body["status"], "suspended", "{suspended:?}");
-    reseller.get("/v1/account").await.problem(401, "invalid-api-key");
-    grandchild.get("/v1/account").await.problem(401, "invalid-api-key");
+    reseller
+        .get("/v1/account")
+        .await
+        .problem(401, "invalid-api-key");
+    grandchild
+        .get("/v1/account")
+        .await
+        .problem(401, "invalid-api-key");
 
     direct.patch(&path, json!({"status": "active"})).await;
     assert_eq!(reseller.get("/v1/account").await.status, 200);
@@ -347,29 +393,53 @@ async fn each_operation_needs_its_scope() {
     let app = TestApp::spawn().await;
     let direct = &app.example.direct;
     let read = Api::new(&app, &api_key(&app.ledger, direct, "Reader", "read").await);
-    let transfer = Api::new(&app, &api_key(&app.ledger, direct, "Mover", "transfer").await);
+    let transfer = Api::new(
+        &app,
+        &api_key(&app.ledger, direct, "Mover", "transfer").await,
+    );
     let one = app.example.reseller_one;
-    let opening = json!({"kind": "customer", "name": "Acme", "login": "acme", "password": "a long secret"});
+    let opening =
+        json!({"kind": "customer", "name": "Acme", "login": "acme", "password": "a long secret"});
     let usage = json!({"account_id": one.0, "credits": 1, "reference": "batch 1"});
 
     for (answer, scope) in [
         (read.transfer(one, 1, "x").await, "transfer"),
-        (read.post("/v1/subaccounts", opening.clone(), None).await, "manage"),
-        (read.patch(&format!("/v1/subaccounts/{one}"), json!({"name": "X"})).await, "manage"),
-        (read.post("/v1/usage", usage.clone(), Some(&fresh_key())).await, "usage"),
+        (
+            read.post("/v1/subaccounts", opening.clone(), None).await,
+            "manage",
+        ),
+        (
+            read.patch(&format!("/v1/subaccounts/{one}"), json!({"name": "X"}))
+                .await,
+            "manage",
+        ),
+        (
+            read.post("/v1/usage", usage.clone(), Some(&fresh_key()))
+                .await,
+            "usage",
+        ),
         (transfer.get("/v1/account").await, "read"),
         (transfer.get("/v1/subaccounts").await, "read"),
         (transfer.get("/v1/transfers").await, "read"),
     ] {
         let detail = answer.problem(403, "missing-scope");
-        assert_eq!(detail, format!("This API key does not have the {scope} scope"));
+        assert_eq!(
+            detail,
+            format!("This API key does not have the {scope} scope")
+        );
     }
     assert_eq!(transfer.transfer(one, 1, "allowed").await.status, 201);
 
     // An operator key charges usage and does nothing else.
     let gateway = gateway(&app).await;
-    gateway.get("/v1/account").await.problem(403, "missing-scope");
-    gateway.transfer(one, 1, "x").await.problem(403, "missing-scope");
+    gateway
+        .get("/v1/account")
+        .await
+        .problem(403, "missing-scope");
+    gateway
+        .transfer(one, 1, "x")
+        .await
+        .problem(403, "missing-scope");
 }
 
 #[tokio::test]
@@ -377,7 +447,10 @@ async fn ids_outside_the_keys_reach_are_answered_404_whether_or_not_they_exist()
     let app = TestApp::spawn().await;
     let n = neighbours(&app.ledger).await;
     let api = billing(&app).await;
-    let theirs = Api::new(&app, &api_key(&app.ledger, &n.stranger, "Theirs", "read,transfer").await);
+    let theirs = Api::new(
+        &app,
+        &api_key(&app.ledger, &n.stranger, "Theirs", "read,transfer").await,
+    );
     let own_grant = api.transfer(app.example.reseller_one, 30, "June").await;
 
     let outside = [
@@ -394,10 +467,15 @@ async fn ids_outside_the_keys_reach_are_answered_404_whether_or_not_they_exist()
                 .problem(404, "sub-account-not-found")
                 .to_owned(),
         );
-        api.transfer(id, 1, "probe").await.problem(404, "sub-account-not-found");
-        api.patch(&format!("/v1/subaccounts/{id}"), json!({"name": "Mine now"}))
+        api.transfer(id, 1, "probe")
             .await
             .problem(404, "sub-account-not-found");
+        api.patch(
+            &format!("/v1/subaccounts/{id}"),
+            json!({"name": "Mine now"}),
+        )
+        .await
+        .problem(404, "sub-account-not-found");
     }
     details.dedup();
     assert_eq!(details, ["That account is not one of your sub-accounts"]);
@@ -424,12 +502,17 @@ async fn ids_outside_the_keys_reach_are_answered_404_whether_or_not_they_exist()
 async fn sub_accounts_are_opened_changed_searched_and_paged() {
     let app = TestApp::spawn().await;
     let api = billing(&app).await;
-    let opening = json!({"kind": "customer", "name": "Acme", "login": "acme", "password": "a long secret"});
+    let opening =
+        json!({"kind": "customer", "name": "Acme", "login": "acme", "password": "a long secret"});
 
     let opened = api.post("/v1/subaccounts", opening.clone(), None).await;
     assert_eq!(opened.status, 201, "{opened:?}");
     assert_eq!(
-        (&opened.body["kind"], &opened.body["login"], &opened.body["balance"]),
+        (
+            &opened.body["kind"],
+            &opened.body["login"],
+            &opened.body["balance"]
+        ),
         (&json!("customer"), &json!("acme"), &json!(0))
     );
     api.post("/v1/subaccounts", opening, None)
@@ -482,7 +565,11 @@ async fn sub_accounts_are_opened_changed_searched_and_paged() {
     let cursor = first.body["next_cursor"].as_str().unwrap();
     let second = page(&format!("limit=2&cursor={cursor}")).await;
     assert_eq!(names(&second), ["Reseller One", "Reseller Two"]);
-    let third = page(&format!("limit=2&cursor={}", second.body["next_cursor"].as_str().unwrap())).await;
+    let third = page(&format!(
+        "limit=2&cursor={}",
+        second.body["next_cursor"].as_str().unwrap()
+    ))
+    .await;
     assert_eq!(names(&third), Vec::<String>::new());
     assert_eq!(third.body["next_cursor"], Value::Null);
     assert_eq!(names(&page("q=ACME").await), ["Acme Ltd"]);
@@ -495,7 +582,9 @@ async fn sub_accounts_are_opened_changed_searched_and_paged() {
     let too_big = page("limit=201").await;
     too_big.problem(422, "invalid-request");
     assert_eq!(too_big.body["errors"][0]["field"], "limit");
-    page("cursor=nonsense").await.problem(422, "invalid-request");
+    page("cursor=nonsense")
+        .await
+        .problem(422, "invalid-request");
     page("kind=platform").await.problem(400, "bad-request");
 }
 
@@ -509,7 +598,9 @@ async fn transfers_are_listed_by_account_kind_date_and_note() {
     api.transfer(one, -5, "Correction").await;
 
     let list = async |query: &str| -> Vec<i64> {
-        let answer = api.get(&format!("/v1/transfers?account_id={one}&{query}")).await;
+        let answer = api
+            .get(&format!("/v1/transfers?account_id={one}&{query}"))
+            .await;
         assert_eq!(answer.status, 200, "{answer:?}");
         answer.body["items"]
             .as_array()
@@ -523,7 +614,9 @@ async fn transfers_are_listed_by_account_kind_date_and_note() {
     assert_eq!(list("kind=revoke").await, [-5]);
     assert_eq!(list("from=2000-01-01&to=2999-12-31").await, [-5, 20, 30]);
     assert!(list("to=2000-01-01").await.is_empty());
-    let first = api.get(&format!("/v1/transfers?account_id={one}&limit=2")).await;
+    let first = api
+        .get(&format!("/v1/transfers?account_id={one}&limit=2"))
+        .await;
     let cursor = first.body["next_cursor"].as_str().unwrap();
     assert_eq!(list(&format!("limit=2&cursor={cursor}")).await, [30]);
     let bad = api.get("/v1/transfers?from=26-11-01&to=yesterday").await;
@@ -541,8 +634,12 @@ async fn usage_is_charged_once_never_below_zero_and_shows_in_the_parents_grid() 
     api.transfer(customer, 5, "Trial").await;
     let charge = |credits: i64| json!({"account_id": customer.0, "credits": credits, "reference": "batch 42"});
 
-    let first = gateway.post("/v1/usage", charge(3), Some("batch-0042")).await;
-    let again = gateway.post("/v1/usage", charge(3), Some("batch-0042")).await;
+    let first = gateway
+        .post("/v1/usage", charge(3), Some("batch-0042"))
+        .await;
+    let again = gateway
+        .post("/v1/usage", charge(3), Some("batch-0042"))
+        .await;
     assert_eq!((first.status, again.status), (201, 200), "{first:?}");
     assert_eq!(again.header("idempotent-replayed"), Some("true"));
     assert_eq!(first.body["kind"], "usage");
@@ -552,7 +649,9 @@ async fn usage_is_charged_once_never_below_zero_and_shows_in_the_parents_grid() 
         .await
         .problem(409, "idempotency-key-reused");
 
-    let short = gateway.post("/v1/usage", charge(8), Some(&fresh_key())).await;
+    let short = gateway
+        .post("/v1/usage", charge(8), Some(&fresh_key()))
+        .await;
     assert_eq!(
         short.problem(409, "usage-short"),
         "Customer One has 2 credits; 8 cannot be used"
@@ -562,7 +661,9 @@ async fn usage_is_charged_once_never_below_zero_and_shows_in_the_parents_grid() 
         .post("/v1/usage", missing, Some(&fresh_key()))
         .await
         .problem(404, "account-not-found");
-    let zero = gateway.post("/v1/usage", charge(0), Some(&fresh_key())).await;
+    let zero = gateway
+        .post("/v1/usage", charge(0), Some(&fresh_key()))
+        .await;
     zero.problem(422, "invalid-request");
     gateway
         .post("/v1/usage", charge(1), None)
@@ -571,7 +672,9 @@ async fn usage_is_charged_once_never_below_zero_and_shows_in_the_parents_grid() 
 
     let grid = api.get("/v1/subaccounts?kind=customer").await;
     assert_eq!(grid.body["items"][0]["balance"], 2);
-    let lines = api.get(&format!("/v1/transfers?account_id={customer}&kind=usage")).await;
+    let lines = api
+        .get(&format!("/v1/transfers?account_id={customer}&kind=usage"))
+        .await;
     assert_eq!(lines.body["items"][0]["change"], -3);
     assert_eq!(lines.body["items"][0]["counterparty"], "Platform");
     let report = app.ledger.verify(&operator()).await.unwrap();
@@ -601,8 +704,16 @@ async fn fifty_concurrent_usage_debits_against_one_balance_never_overdraw() {
     }
 
     statuses.sort_unstable();
-    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 30, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 20, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        30,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        20,
+        "{statuses:?}"
+    );
     assert_eq!(balance(&app.ledger, app.example.customer_one).await, 0);
     let report = app.ledger.verify(&operator()).await.unwrap();
     assert!(report.is_clean(), "{report:?}");
@@ -617,17 +728,27 @@ async fn past_its_rate_limit_a_key_is_answered_429_with_retry_after() {
     })
     .await;
     let api = billing(&app).await;
-    let other = Api::new(&app, &api_key(&app.ledger, &app.example.direct, "Other", "read").await);
+    let other = Api::new(
+        &app,
+        &api_key(&app.ledger, &app.example.direct, "Other", "read").await,
+    );
     for _ in 0..3 {
         assert_eq!(api.get("/v1/account").await.status, 200);
     }
 
     let limited = api.get("/v1/account").await;
     let detail = limited.problem(429, "rate-limited");
-    assert!(detail.starts_with("Too many requests with this API key"), "{detail}");
+    assert!(
+        detail.starts_with("Too many requests with this API key"),
+        "{detail}"
+    );
     let retry_after: u64 = limited.header("retry-after").unwrap().parse().unwrap();
     assert!((1..=20).contains(&retry_after), "{retry_after}");
-    assert_eq!(other.get("/v1/account").await.status, 200, "keys are limited apart");
+    assert_eq!(
+        other.get("/v1/account").await.status,
+        200,
+        "keys are limited apart"
+    );
 }
 
 #[tokio::test]
@@ -642,13 +763,17 @@ async fn the_openapi_document_covers_every_operation_with_the_bearer_scheme() {
 
     assert_eq!(document["openapi"], "3.1.0");
     let scheme = &document["components"]["securitySchemes"]["api_key"];
-    assert_eq!((&scheme["type"], &scheme["scheme"]), (&json!("http"), &json!("bearer")));
+    assert_eq!(
+        (&scheme["type"], &scheme["scheme"]),
+        (&json!("http"), &json!("bearer"))
+    );
     let mut operations = Vec::new();
     for (path, item) in document["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
             operations.push(format!("{} {path}", method.to_uppercase()));
             for status in ["401", "403", "429"] {
-                let problem = &operation["responses"][status]["content"]["application/problem+json"];
+                let problem =
+                    &operation["responses"][status]["content"]["application/problem+json"];
                 assert!(problem.is_object(), "{method} {path} documents {status}");
             }
             assert!(operation["security"].is_array(), "{method} {path}");

@@ -252,7 +252,7 @@ pub enum TransferError {
     /// The account to charge is missing (or is the platform itself).
     #[error("no such account")]
     AccountNotFound,
-    #[error("{name} has {available} credits, {requested} used")]
+    #[error("{name} has {available} credits; {requested} cannot be used")]
     UsageShort {
         name: String,
         available: i64,

@@ -6,8 +6,7 @@ use ledger::testing::{
     actor, api_key, neighbours, operator, operator_key, transfer_request, with_worked_example,
 };
 use ledger::{
-    AccountKind, AccountStatus, ApiKeyError, ApiKeyName, ApiKeySecret, Scope, Scopes,
-    TransferError,
+    AccountKind, AccountStatus, ApiKeyError, ApiKeyName, ApiKeySecret, Scope, Scopes, TransferError,
 };
 use sqlx::Row;
 
@@ -60,7 +59,10 @@ async fn a_key_has_a_recognisable_prefix_and_only_its_hash_is_stored() {
     assert_eq!(rows.len(), 1);
     let stored: String = rows[0].get("secret_hash");
     assert_eq!(stored.len(), 64, "a SHA-256 in hex");
-    assert!(!stored.contains(&key[4..]), "the secret itself is not stored");
+    assert!(
+        !stored.contains(&key[4..]),
+        "the secret itself is not stored"
+    );
 }
 
 #[tokio::test]
@@ -68,7 +70,11 @@ async fn an_unknown_key_acts_for_no_one() {
     let (_db, ledger, example) = with_worked_example().await;
     let secret = api_key(&ledger, &example.direct, "Billing", "read").await;
     let forged = ApiKeySecret::from_client(&format!("{}0", &secret.expose()[..67]));
-    for unknown in [forged, ApiKeySecret::from_client(""), ApiKeySecret::from_client("cdk_")] {
+    for unknown in [
+        forged,
+        ApiKeySecret::from_client(""),
+        ApiKeySecret::from_client("cdk_"),
+    ] {
         assert_eq!(ledger.actor_for_key(&unknown).await.unwrap(), None);
     }
 }
@@ -83,7 +89,10 @@ async fn a_revoked_key_is_refused_at_once_and_its_name_can_be_used_again() {
 
     assert_eq!(ledger.actor_for_key(&secret).await.unwrap(), None);
     assert!(ledger.api_keys(&example.direct).await.unwrap().is_empty());
-    let again = ledger.revoke_api_key(&example.direct, id).await.unwrap_err();
+    let again = ledger
+        .revoke_api_key(&example.direct, id)
+        .await
+        .unwrap_err();
     assert!(matches!(again, ApiKeyError::NotFound), "{again:?}");
     let fresh = api_key(&ledger, &example.direct, "Billing", "read").await;
     assert_ne!(fresh, secret);
@@ -119,7 +128,13 @@ async fn the_key_of_a_suspended_account_or_of_one_below_it_is_refused_until_reac
         )
         .await
         .unwrap();
-    assert!(ledger.actor_for_key(&grandchild_key).await.unwrap().is_some());
+    assert!(
+        ledger
+            .actor_for_key(&grandchild_key)
+            .await
+            .unwrap()
+            .is_some()
+    );
 }
 
 #[tokio::test]
@@ -132,7 +147,11 @@ async fn keys_are_listed_and_revoked_by_their_own_account_only() {
     let listed = ledger.api_keys(&example.direct).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(
-        (listed[0].name.as_str(), listed[0].scopes, listed[0].last_used_at),
+        (
+            listed[0].name.as_str(),
+            listed[0].scopes,
+            listed[0].last_used_at
+        ),
         ("Billing", scopes("read,manage"), None)
     );
     ledger.actor_for_key(&secret).await.unwrap().unwrap();

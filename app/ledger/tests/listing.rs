@@ -36,7 +36,14 @@ async fn sub_accounts_are_paged_by_name_with_a_cursor_until_the_last_page() {
 async fn sub_accounts_are_searched_by_name_or_login_regardless_of_case_and_filtered() {
     let (_db, ledger, example) = with_worked_example().await;
     let direct = &example.direct;
-    open(&ledger, direct, AccountKind::Customer, "50% Off_Shop", "halfoff").await;
+    open(
+        &ledger,
+        direct,
+        AccountKind::Customer,
+        "50% Off_Shop",
+        "halfoff",
+    )
+    .await;
     ledger
         .set_sub_account_status(direct, example.reseller_two, AccountStatus::Suspended)
         .await
@@ -44,14 +51,20 @@ async fn sub_accounts_are_searched_by_name_or_login_regardless_of_case_and_filte
     let find = async |query: SubAccountQuery| {
         let query = SubAccountQuery { limit: 50, ..query };
         let page = ledger.find_sub_accounts(direct, &query).await.unwrap();
-        names(&page).into_iter().map(str::to_owned).collect::<Vec<_>>()
+        names(&page)
+            .into_iter()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
     };
     let text = |text: &str| SubAccountQuery {
         text: Some(text.to_owned()),
         ..SubAccountQuery::default()
     };
 
-    assert_eq!(find(text("RESELLER")).await, ["Reseller One", "Reseller Two"]);
+    assert_eq!(
+        find(text("RESELLER")).await,
+        ["Reseller One", "Reseller Two"]
+    );
     assert_eq!(find(text("customer1")).await, ["Customer One"], "by login");
     assert_eq!(find(text("50%")).await, ["50% Off_Shop"], "% is literal");
     assert_eq!(find(text("f_s")).await, ["50% Off_Shop"], "_ is literal");
@@ -151,10 +164,7 @@ async fn transfers_are_filtered_by_kind_note_and_time_and_paged_newest_first() {
         ..page
     };
     let rest = ledger.find_transfers(direct, &older).await.unwrap();
-    assert_eq!(
-        rest.iter().map(|t| t.change).collect::<Vec<_>>(),
-        [20, 30]
-    );
+    assert_eq!(rest.iter().map(|t| t.change).collect::<Vec<_>>(), [20, 30]);
 }
 
 #[tokio::test]

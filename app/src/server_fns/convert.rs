@@ -5,8 +5,7 @@ use std::time::Duration;
 
 use ledger::{
     AccountNameError, ApiKeyError, ApiKeyNameError, CreditsError, ManageError, NoteError,
-    OpenAccountError, PasswordError, ReadError, ScopeError, SignInError, StoreError,
-    TransferError,
+    OpenAccountError, PasswordError, ReadError, ScopeError, SignInError, StoreError, TransferError,
 };
 
 use crate::error::AppError;

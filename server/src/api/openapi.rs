@@ -59,7 +59,9 @@ impl Modify for ApiKeyScheme {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("cdk_ followed by 64 hex digits")
-                    .description(Some("An API key made on the API keys page or with `server api-key create`"))
+                    .description(Some(
+                        "An API key made on the API keys page or with `server api-key create`",
+                    ))
                     .build(),
             ),
         );
@@ -73,15 +75,28 @@ struct CommonProblems;
 impl Modify for CommonProblems {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let common = [
-            ("400", "The request was not understood (malformed JSON, parameters or id)"),
-            ("401", "No API key, or one unknown, revoked, or of a suspended account"),
+            (
+                "400",
+                "The request was not understood (malformed JSON, parameters or id)",
+            ),
+            (
+                "401",
+                "No API key, or one unknown, revoked, or of a suspended account",
+            ),
             ("403", "The key lacks the scope this operation needs"),
-            ("429", "The key's rate limit is exceeded; retry after `Retry-After` seconds"),
+            (
+                "429",
+                "The key's rate limit is exceeded; retry after `Retry-After` seconds",
+            ),
             ("500", "A failure on our side; nothing was changed"),
         ];
         for item in openapi.paths.paths.values_mut() {
-            let operations: [&mut Option<Operation>; 4] =
-                [&mut item.get, &mut item.post, &mut item.patch, &mut item.put];
+            let operations: [&mut Option<Operation>; 4] = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.put,
+            ];
             for operation in operations.into_iter().flatten() {
                 for (status, description) in common {
                     operation
@@ -96,17 +111,20 @@ impl Modify for CommonProblems {
 }
 
 fn problem_response(description: &str) -> RefOr<utoipa::openapi::response::Response> {
-    let mut response = ResponseBuilder::new()
-        .description(description)
-        .content(
-            PROBLEM_CONTENT_TYPE,
-            Content::new(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name("Problem")))),
-        );
+    let mut response = ResponseBuilder::new().description(description).content(
+        PROBLEM_CONTENT_TYPE,
+        Content::new(Some(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+            "Problem",
+        )))),
+    );
     if description.contains("Retry-After") {
         response = response.header(
             "Retry-After",
             utoipa::openapi::HeaderBuilder::new()
-                .schema(utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::schema::Type::Integer))
+                .schema(
+                    utoipa::openapi::ObjectBuilder::new()
+                        .schema_type(utoipa::openapi::schema::Type::Integer),
+                )
                 .description(Some("Seconds to wait"))
                 .build(),
         );

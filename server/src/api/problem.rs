@@ -5,8 +5,8 @@
 
 use app::error::AppError;
 use axum::Json;
-use axum::http::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use axum::http::StatusCode;
+use axum::http::header::{CONTENT_TYPE, HeaderValue, RETRY_AFTER};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -42,7 +42,9 @@ pub struct FieldProblem {
     /// The field or parameter, as named in the request.
     #[schema(example = "credits")]
     pub field: String,
-    #[schema(example = "Enter a number of credits other than 0, e.g. 30 to give or -5 to take back")]
+    #[schema(
+        example = "Enter a number of credits other than 0, e.g. 30 to give or -5 to take back"
+    )]
     pub detail: String,
 }
 

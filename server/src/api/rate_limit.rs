@@ -65,7 +65,10 @@ mod tests {
             assert_eq!(limiter.take(KeyId(1)), Ok(()));
         }
         let wait = limiter.take(KeyId(1)).unwrap_err();
-        assert!(wait > Duration::from_secs(19) && wait <= Duration::from_secs(20), "{wait:?}");
+        assert!(
+            wait > Duration::from_secs(19) && wait <= Duration::from_secs(20),
+            "{wait:?}"
+        );
         assert_eq!(limiter.take(KeyId(2)), Ok(()));
     }
 }

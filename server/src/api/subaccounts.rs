@@ -213,7 +213,11 @@ pub async fn change(
         changed = Some(ledger.rename_sub_account(actor, id, name).await?);
     }
     if let Some(status) = body.status {
-        changed = Some(ledger.set_sub_account_status(actor, id, status.into()).await?);
+        changed = Some(
+            ledger
+                .set_sub_account_status(actor, id, status.into())
+                .await?,
+        );
     }
     let account = match changed {
         Some(changed) => changed,

@@ -343,7 +343,8 @@ fn day_start(text: &str) -> Option<i64> {
     if parts.next().is_some() || year.len() != 4 || month.len() != 2 || day.len() != 2 {
         return None;
     }
-    let (year, month, day): (i64, i64, i64) = (year.parse().ok()?, month.parse().ok()?, day.parse().ok()?);
+    let (year, month, day): (i64, i64, i64) =
+        (year.parse().ok()?, month.parse().ok()?, day.parse().ok()?);
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
     let days_in_month = match month {
         2 if leap => 29,
@@ -373,7 +374,15 @@ mod tests {
         assert_eq!(day_start("1970-01-01"), Some(0));
         assert_eq!(day_start("2000-02-29"), Some(951_782_400_000));
         assert_eq!(day_start("2026-11-25"), Some(1_795_564_800_000));
-        for bad in ["2026-02-29", "2026-13-01", "2026-1-01", "26-01-01", "2026-01-01x", "", "x"] {
+        for bad in [
+            "2026-02-29",
+            "2026-13-01",
+            "2026-1-01",
+            "26-01-01",
+            "2026-01-01x",
+            "",
+            "x",
+        ] {
             assert_eq!(day_start(bad), None, "{bad}");
         }
     }
@@ -382,6 +391,9 @@ mod tests {
     fn a_signed_change_moves_its_size_within_the_limit() {
         assert_eq!(credits(-5).map(Credits::get), Ok(5));
         assert_eq!(credits(0), Err(AppError::ZeroCredits));
-        assert!(matches!(credits(i64::MIN), Err(AppError::TooManyCredits { .. })));
+        assert!(matches!(
+            credits(i64::MIN),
+            Err(AppError::TooManyCredits { .. })
+        ));
     }
 }
