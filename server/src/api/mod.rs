@@ -26,6 +26,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use ledger::{Actor, ApiKeySecret, IdempotencyKey, KeyId, Ledger, Scope, Scopes};
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::api::problem::ApiError;
 use crate::api::rate_limit::RateLimiter;
@@ -136,10 +137,33 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        Json::<T>::from_request(request, state)
+        let Json(mut value) = Json::<Value>::from_request(request, state)
             .await
-            .map(|Json(value)| Self(value))
-            .map_err(|rejection: JsonRejection| not_understood(rejection.body_text()))
+            .map_err(|rejection: JsonRejection| not_understood(rejection.body_text()))?;
+        // serde would also read a struct from an array of its fields; the API takes objects only.
+        if !value.is_object() {
+            return Err(not_understood("the body must be a JSON object".to_owned()));
+        }
+        whole_numbers_as_integers(&mut value);
+        serde_json::from_value(value)
+            .map(Self)
+            .map_err(|error| not_understood(error.to_string()))
+    }
+}
+
+/// JSON has one number type: `30.0` is the integer 30 to JSON Schema, so it is to us too.
+fn whole_numbers_as_integers(value: &mut Value) {
+    match value {
+        Value::Number(number) if number.is_f64() => {
+            let float = number.as_f64().unwrap_or(f64::NAN);
+            // Within ±2^63 and without a fraction, the cast is exact.
+            if float.fract() == 0.0 && float.abs() < 9.2e18 {
+                *value = Value::from(float as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers_as_integers),
+        Value::Null | Value::Bool(_) | Value::Number(_) | Value::String(_) => {}
     }
 }
 

@@ -29,6 +29,7 @@ pub struct ListParams {
     #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^([0-9a-f]{2})*\\.[0-9]{1,18}$")]
     cursor: Option<String>,
 }
 
@@ -67,20 +68,27 @@ pub struct SubAccountList {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewSubAccount {
     pub kind: SubAccountKind,
-    #[schema(example = "Acme")]
+    /// 1 to 100 characters, not only spaces.
+    #[schema(example = "Acme", min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: String,
     /// 3 to 40 letters, digits, dots, dashes or underscores; unique regardless of case.
-    #[schema(example = "acme")]
+    #[schema(example = "acme", pattern = "^[A-Za-z0-9._-]{3,40}$")]
     pub login: String,
     /// 8 to 128 characters.
-    #[schema(example = "a long secret")]
+    #[schema(example = "a long secret", min_length = 8, max_length = 128)]
     pub password: String,
 }
 
 /// What to change; absent fields stay as they are.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SubAccountChange {
-    #[schema(example = "Acme Ltd")]
+    /// 1 to 100 characters, not only spaces.
+    #[schema(
+        example = "Acme Ltd",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"\S"
+    )]
     pub name: Option<String>,
     /// `suspended` cuts the account (and everything below it) off; `active` restores it.
     pub status: Option<AccountStatus>,
@@ -167,7 +175,10 @@ pub async fn open(
     path = "/v1/subaccounts/{id}",
     tag = "sub-accounts",
     params(("id" = i64, Path, description = "The sub-account's id")),
-    responses((status = 200, description = "The sub-account", body = Account)),
+    responses(
+        (status = 200, description = "The sub-account", body = Account),
+        (status = 404, description = "Not a direct sub-account of the key's account", body = crate::api::problem::Problem, content_type = "application/problem+json"),
+    ),
     security(("api_key" = ["read"]))
 )]
 #[tracing::instrument(name = "api", skip_all, fields(key = %caller.key, sub_account = id))]
@@ -190,6 +201,7 @@ pub async fn show(caller: Caller, Id(id): Id) -> Result<Json<Account>, ApiError>
     request_body = SubAccountChange,
     responses(
         (status = 200, description = "The sub-account after the change", body = Account),
+        (status = 404, description = "Not a direct sub-account of the key's account", body = crate::api::problem::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid name", body = crate::api::problem::Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = ["manage"]))
@@ -248,7 +260,8 @@ fn decode_cursor(text: &str) -> Result<SubAccountCursor, ApiError> {
         .collect::<Option<Vec<u8>>>()
         .ok_or_else(refused)?;
     Ok(SubAccountCursor {
-        name: String::from_utf8(bytes).map_err(|_| refused())?,
+        // Only compared with names, so a forged cursor merely starts the page somewhere else.
+        name: String::from_utf8_lossy(&bytes).into_owned(),
         id: AccountId(id.parse().map_err(|_| refused())?),
     })
 }
@@ -264,7 +277,7 @@ mod tests {
             id: AccountId(42),
         };
         assert_eq!(decode_cursor(&encode_cursor(&cursor)).unwrap(), cursor);
-        for forged in ["", "zz.1", "41.x", "4.1", "41"] {
+        for forged in ["", "zz.1", "41.x", "4.1", "41", ".-1"] {
             assert!(decode_cursor(forged).is_err(), "{forged}");
         }
     }

@@ -11,6 +11,9 @@ use ledger::{
     TransferRequest, TransferSeen,
 };
 use serde::{Deserialize, Serialize};
+use utoipa::openapi::schema::{
+    KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
+};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::problem::{ApiError, Fields, invalid};
@@ -128,11 +131,17 @@ pub struct NewTransfer {
     /// A direct sub-account of the key's account.
     #[schema(example = 2)]
     pub sub_account_id: i64,
-    /// Whole credits, not 0: positive gives them to the sub-account, negative takes them back.
-    #[schema(example = 30, minimum = -1_000_000_000, maximum = 1_000_000_000)]
+    /// Whole credits, not 0, at most 1,000,000,000 either way: positive gives them to the
+    /// sub-account, negative takes them back.
+    #[schema(schema_with = signed_credits, example = 30)]
     pub credits: i64,
-    /// Why; kept with the transfer. 1 to 500 characters.
-    #[schema(example = "June order")]
+    /// Why; kept with the transfer. 1 to 500 characters, not only spaces.
+    #[schema(
+        example = "June order",
+        min_length = 1,
+        max_length = 500,
+        pattern = r"\S"
+    )]
     pub note: String,
 }
 
@@ -144,7 +153,8 @@ pub struct NewTransfer {
     post,
     path = "/v1/transfers",
     tag = "transfers",
-    params(("Idempotency-Key" = String, Header, description = "8 to 64 letters, digits, '-' or '_', made once per transfer")),
+    params(("Idempotency-Key" = String, Header, min_length = 8, max_length = 64, pattern = "^[A-Za-z0-9_-]+$",
+        description = "8 to 64 letters, digits, '-' or '_', made once per transfer")),
     request_body = NewTransfer,
     responses(
         (status = 201, description = "Applied", body = Transfer, headers(("Location" = String, description = "The transfer"))),
@@ -184,6 +194,23 @@ pub async fn make(
     Ok(applied_response(made))
 }
 
+/// The schema of a signed change: from -limit to -1, or from 1 to limit.
+fn signed_credits() -> Schema {
+    let range = |minimum: i64, maximum: i64| {
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+            .minimum(Some(minimum))
+            .maximum(Some(maximum))
+    };
+    Schema::OneOf(
+        OneOfBuilder::new()
+            .item(range(1, MAX_CREDITS_PER_TRANSFER))
+            .item(range(-MAX_CREDITS_PER_TRANSFER, -1))
+            .build(),
+    )
+}
+
 /// How many credits a signed change moves, within the ledger's limits.
 fn credits(signed: i64) -> Result<Credits, AppError> {
     if signed.unsigned_abs() > MAX_CREDITS_PER_TRANSFER.unsigned_abs() {
@@ -200,10 +227,10 @@ pub struct ListParams {
     /// The account whose transfers to list: the key's own or any below it (default: its own).
     account_id: Option<i64>,
     /// Made on or after this day (UTC), `YYYY-MM-DD`.
-    #[param(example = "2026-11-01")]
+    #[param(example = "2026-11-01", format = Date)]
     from: Option<String>,
     /// Made on or before this day (UTC), `YYYY-MM-DD`.
-    #[param(example = "2026-11-30")]
+    #[param(example = "2026-11-30", format = Date)]
     to: Option<String>,
     kind: Option<TransferKind>,
     /// Text the note contains, regardless of case.
@@ -212,6 +239,7 @@ pub struct ListParams {
     #[param(minimum = 1, maximum = 200)]
     limit: Option<u32>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9]{1,18}$")]
     cursor: Option<String>,
 }
 

@@ -19,8 +19,14 @@ pub struct NewUsage {
     /// Whole credits, at least 1.
     #[schema(example = 8, minimum = 1, maximum = 1_000_000_000)]
     pub credits: i64,
-    /// What was sent (a batch or message id); kept as the transfer's note. 1 to 500 characters.
-    #[schema(example = "batch 2026-11-26/0042")]
+    /// What was sent (a batch or message id); kept as the transfer's note. 1 to 500 characters,
+    /// not only spaces.
+    #[schema(
+        example = "batch 2026-11-26/0042",
+        min_length = 1,
+        max_length = 500,
+        pattern = r"\S"
+    )]
     pub reference: String,
 }
 
@@ -31,7 +37,8 @@ pub struct NewUsage {
     post,
     path = "/v1/usage",
     tag = "usage",
-    params(("Idempotency-Key" = String, Header, description = "8 to 64 letters, digits, '-' or '_', made once per charge")),
+    params(("Idempotency-Key" = String, Header, min_length = 8, max_length = 64, pattern = "^[A-Za-z0-9_-]+$",
+        description = "8 to 64 letters, digits, '-' or '_', made once per charge")),
     request_body = NewUsage,
     responses(
         (status = 201, description = "Charged", body = crate::api::transfers::Transfer, headers(("Location" = String, description = "The transfer"))),
