@@ -4,6 +4,9 @@
 
 mod support;
 
+use app::error::AppError;
+use app::model::{ApiScope, NewApiKey};
+use app::server_fns::{ApiKeys, CreateApiKey, RevokeApiKey};
 use ledger::testing::{api_key, assert_verified, balance, neighbours, operator, operator_key};
 use ledger::{AccountId, ApiKeySecret};
 use serde_json::{Value, json};
@@ -794,4 +797,89 @@ async fn the_openapi_document_covers_every_operation_with_the_bearer_scheme() {
             "POST /v1/usage",
         ]
     );
+}
+
+fn new_key(name: &str, scopes: &[ApiScope]) -> CreateApiKey {
+    CreateApiKey {
+        key: NewApiKey {
+            name: name.to_owned(),
+            scopes: scopes.to_vec(),
+        },
+    }
+}
+
+#[tokio::test]
+async fn a_key_made_on_the_api_keys_page_is_shown_once_works_and_stops_when_revoked() {
+    let app = TestApp::spawn().await;
+    let direct = app.signed_in("direct").await;
+
+    let made = direct
+        .call(new_key("Billing", &[ApiScope::Read, ApiScope::Transfer]))
+        .await
+        .unwrap();
+    assert!(made.secret.starts_with("cdk_"), "{}", made.secret);
+    let listed = direct.call(ApiKeys {}).await.unwrap();
+    assert_eq!(listed, [made.key.clone()]);
+    assert_eq!(listed[0].scopes, [ApiScope::Read, ApiScope::Transfer]);
+
+    let api = Api::with_key(&app, &made.secret);
+    let grant = api
+        .transfer(app.example.reseller_one, 30, "From billing")
+        .await;
+    assert_eq!(grant.body["actor"], "API key: Billing");
+    let used = direct.call(ApiKeys {}).await.unwrap();
+    assert!(used[0].last_used_at.is_some());
+
+    direct.call(RevokeApiKey { id: made.key.id }).await.unwrap();
+    api.get("/v1/account").await.problem(401, "invalid-api-key");
+    assert!(direct.call(ApiKeys {}).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_api_keys_page_refuses_what_the_ledger_refuses_with_its_reasons() {
+    let app = TestApp::spawn().await;
+    let direct = app.signed_in("direct").await;
+    let reseller = app.signed_in("reseller1").await;
+    let made = direct
+        .call(new_key("Billing", &[ApiScope::Read]))
+        .await
+        .unwrap();
+
+    let anonymous = app.browser().call(ApiKeys {}).await.unwrap_err();
+    assert_eq!(
+        (anonymous.status, anonymous.error),
+        (401, AppError::Unauthenticated)
+    );
+    for (request, status, error) in [
+        (new_key("Other", &[]), 422, AppError::ScopeRequired),
+        (
+            new_key("  ", &[ApiScope::Read]),
+            422,
+            AppError::NameRequired,
+        ),
+        (
+            new_key("Billing", &[ApiScope::Manage]),
+            409,
+            AppError::KeyNameTaken,
+        ),
+    ] {
+        let refused = direct.call(request).await.unwrap_err();
+        assert_eq!((refused.status, refused.error), (status, error));
+    }
+    let foreign = reseller
+        .call(RevokeApiKey { id: made.key.id })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (foreign.status, foreign.error),
+        (404, AppError::KeyNotFound)
+    );
+    assert_eq!(
+        Api::with_key(&app, &made.secret)
+            .get("/v1/account")
+            .await
+            .status,
+        200
+    );
+    assert!(reseller.call(ApiKeys {}).await.unwrap().is_empty());
 }

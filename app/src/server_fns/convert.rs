@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use ledger::{
     AccountNameError, ApiKeyError, ApiKeyNameError, CreditsError, ManageError, NoteError,
-    OpenAccountError, PasswordError, ReadError, ScopeError, SignInError, StoreError, TransferError,
+    OpenAccountError, PasswordError, ReadError, SignInError, StoreError, TransferError,
 };
 
 use crate::error::AppError;
-use crate::model::{AccountSummary, AccountTransfer};
+use crate::model::{AccountSummary, AccountTransfer, ApiKeySummary, ApiScope};
 
 /// Logs an unexpected failure once, with its whole cause chain, and hands the client the opaque
 /// `Internal` (database text never reaches a browser).
@@ -53,6 +53,28 @@ impl From<ledger::AccountTransfer> for AccountTransfer {
             note: transfer.note,
             actor: transfer.actor,
             at: transfer.created_at,
+        }
+    }
+}
+
+impl From<ledger::ApiKey> for ApiKeySummary {
+    fn from(key: ledger::ApiKey) -> Self {
+        Self {
+            id: key.id.0,
+            name: key.name,
+            // Account keys never hold `usage` (the ledger refuses it), so nothing is dropped here.
+            scopes: key
+                .scopes
+                .iter()
+                .filter_map(|scope| match scope {
+                    ledger::Scope::Read => Some(ApiScope::Read),
+                    ledger::Scope::Transfer => Some(ApiScope::Transfer),
+                    ledger::Scope::Manage => Some(ApiScope::Manage),
+                    ledger::Scope::Usage => None,
+                })
+                .collect(),
+            created_at: key.created_at,
+            last_used_at: key.last_used_at,
         }
     }
 }
@@ -157,12 +179,6 @@ impl From<ApiKeyNameError> for AppError {
                 max: ledger::api_keys::MAX_KEY_NAME_CHARS,
             },
         }
-    }
-}
-
-impl From<ScopeError> for AppError {
-    fn from(error: ScopeError) -> Self {
-        Self::ScopeNotAllowed { scope: error.0 }
     }
 }
 
