@@ -819,7 +819,7 @@ async fn a_key_made_on_the_api_keys_page_is_shown_once_works_and_stops_when_revo
         .unwrap();
     assert!(made.secret.starts_with("cdk_"), "{}", made.secret);
     let listed = direct.call(ApiKeys {}).await.unwrap();
-    assert_eq!(listed, [made.key.clone()]);
+    assert_eq!(listed, std::slice::from_ref(&made.key));
     assert_eq!(listed[0].scopes, [ApiScope::Read, ApiScope::Transfer]);
 
     let api = Api::with_key(&app, &made.secret);

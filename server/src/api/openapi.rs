@@ -83,7 +83,10 @@ impl Modify for CommonProblems {
                 "401",
                 "No API key, or one unknown, revoked, or of a suspended account",
             ),
-            ("403", "The key lacks the scope this operation needs"),
+            (
+                "403",
+                "The key lacks the scope this operation needs, or its account cannot do this (a customer has no sub-accounts)",
+            ),
             (
                 "429",
                 "The key's rate limit is exceeded; retry after `Retry-After` seconds",
