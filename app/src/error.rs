@@ -33,6 +33,16 @@ pub enum AppError {
     },
     #[error("{name} is suspended; reactivate it before giving it credits")]
     Suspended { name: String },
+    #[error("{name} has {}; {} cannot be used", CreditCount(*available), Grouped(*requested))]
+    UsageShort {
+        name: String,
+        available: i64,
+        requested: i64,
+    },
+    #[error("Only the platform's operator keys can record usage")]
+    UsageNotAllowed,
+    #[error("There is no such account")]
+    AccountNotFound,
     #[error("That account is not one of your sub-accounts")]
     SubAccountNotFound,
     #[error("Only resellers have sub-accounts")]
@@ -65,6 +75,32 @@ pub enum AppError {
     CrossSite,
     #[error("This pop-up already saved a different transfer; close it and start again")]
     RequestReused,
+    #[error("You already have a key with that name; choose another")]
+    KeyNameTaken,
+    #[error("Choose at least one scope")]
+    ScopeRequired,
+    #[error("A key of this account cannot have the {scope} scope")]
+    ScopeNotAllowed { scope: String },
+    #[error("That key does not exist or was already revoked")]
+    KeyNotFound,
+    #[error("Send a valid API key as Authorization: Bearer cdk_…")]
+    InvalidApiKey,
+    #[error("This API key does not have the {scope} scope")]
+    MissingScope { scope: String },
+    #[error("Too many requests with this API key; try again in {} second{}", seconds, if *seconds == 1 { "" } else { "s" })]
+    RateLimited { seconds: u64 },
+    #[error("Send an Idempotency-Key header of 8 to 64 letters, digits, '-' or '_'")]
+    IdempotencyKeyRequired,
+    #[error("Ask for 1 to {max} items per page")]
+    InvalidLimit { max: u32 },
+    #[error("That cursor is not one this API gave out; start from the first page")]
+    InvalidCursor,
+    #[error("Give dates as YYYY-MM-DD, e.g. 2026-11-26")]
+    InvalidDate,
+    #[error("The request was not understood: {reason}")]
+    InvalidRequest { reason: String },
+    #[error("There is nothing at this address")]
+    UnknownEndpoint,
     #[error("The request was not understood; reload the page and try again")]
     BadRequest,
     #[error("That request is too large; shorten what you typed and try again")]
@@ -86,6 +122,8 @@ pub enum FormField {
     /// Login and password together: a failed sign-in does not say which one was wrong, so that it
     /// does not reveal which logins exist.
     Credentials,
+    /// The scopes of a new API key.
+    Scopes,
 }
 
 impl AppError {
@@ -97,7 +135,8 @@ impl AppError {
             | Self::ZeroCredits
             | Self::TooManyCredits { .. }
             | Self::NotEnoughCredits { .. }
-            | Self::SubAccountShort { .. } => Some(FormField::Credits),
+            | Self::SubAccountShort { .. }
+            | Self::UsageShort { .. } => Some(FormField::Credits),
             Self::NoteRequired
             | Self::NoteTooLong { .. }
             | Self::NoteControlCharacters
@@ -105,14 +144,29 @@ impl AppError {
             Self::NameRequired
             | Self::NameTooLong { .. }
             | Self::NameControlCharacters
-            | Self::NameDirectionCharacters => Some(FormField::Name),
+            | Self::NameDirectionCharacters
+            | Self::KeyNameTaken => Some(FormField::Name),
+            Self::ScopeRequired | Self::ScopeNotAllowed { .. } => Some(FormField::Scopes),
             Self::InvalidLogin | Self::LoginTaken => Some(FormField::Login),
             Self::PasswordTooShort { .. } | Self::PasswordTooLong { .. } => {
                 Some(FormField::Password)
             }
             Self::WrongCredentials => Some(FormField::Credentials),
             // About the account, the session or the connection: retyping a field cannot fix these.
+            // The API's own request errors name their parameter in the problem document instead.
             Self::Suspended { .. }
+            | Self::UsageNotAllowed
+            | Self::AccountNotFound
+            | Self::KeyNotFound
+            | Self::InvalidApiKey
+            | Self::MissingScope { .. }
+            | Self::RateLimited { .. }
+            | Self::IdempotencyKeyRequired
+            | Self::InvalidLimit { .. }
+            | Self::InvalidCursor
+            | Self::InvalidDate
+            | Self::InvalidRequest { .. }
+            | Self::UnknownEndpoint
             | Self::SubAccountNotFound
             | Self::NotAReseller
             | Self::TooManyAttempts { .. }
@@ -135,6 +189,7 @@ impl AppError {
         match self {
             Self::NotEnoughCredits { .. }
             | Self::SubAccountShort { .. }
+            | Self::UsageShort { .. }
             | Self::Suspended { .. }
             | Self::AccountSuspended => true,
             Self::InvalidCredits
@@ -159,6 +214,21 @@ impl AppError {
             | Self::Unauthenticated
             | Self::CrossSite
             | Self::RequestReused
+            | Self::UsageNotAllowed
+            | Self::AccountNotFound
+            | Self::KeyNameTaken
+            | Self::ScopeRequired
+            | Self::ScopeNotAllowed { .. }
+            | Self::KeyNotFound
+            | Self::InvalidApiKey
+            | Self::MissingScope { .. }
+            | Self::RateLimited { .. }
+            | Self::IdempotencyKeyRequired
+            | Self::InvalidLimit { .. }
+            | Self::InvalidCursor
+            | Self::InvalidDate
+            | Self::InvalidRequest { .. }
+            | Self::UnknownEndpoint
             | Self::BadRequest
             | Self::RequestTooLarge
             | Self::Unreachable
@@ -182,17 +252,31 @@ impl AppError {
             | Self::NameDirectionCharacters
             | Self::InvalidLogin
             | Self::PasswordTooShort { .. }
-            | Self::PasswordTooLong { .. } => 422,
+            | Self::PasswordTooLong { .. }
+            | Self::ScopeRequired
+            | Self::ScopeNotAllowed { .. }
+            | Self::InvalidLimit { .. }
+            | Self::InvalidCursor
+            | Self::InvalidDate => 422,
             Self::NotEnoughCredits { .. }
             | Self::SubAccountShort { .. }
+            | Self::UsageShort { .. }
             | Self::Suspended { .. }
             | Self::RequestReused
-            | Self::LoginTaken => 409,
-            Self::SubAccountNotFound => 404,
-            Self::Unauthenticated | Self::WrongCredentials => 401,
-            Self::NotAReseller | Self::AccountSuspended | Self::CrossSite => 403,
-            Self::TooManyAttempts { .. } => 429,
-            Self::BadRequest => 400,
+            | Self::LoginTaken
+            | Self::KeyNameTaken => 409,
+            Self::SubAccountNotFound
+            | Self::AccountNotFound
+            | Self::KeyNotFound
+            | Self::UnknownEndpoint => 404,
+            Self::Unauthenticated | Self::WrongCredentials | Self::InvalidApiKey => 401,
+            Self::NotAReseller
+            | Self::AccountSuspended
+            | Self::CrossSite
+            | Self::UsageNotAllowed
+            | Self::MissingScope { .. } => 403,
+            Self::TooManyAttempts { .. } | Self::RateLimited { .. } => 429,
+            Self::BadRequest | Self::IdempotencyKeyRequired | Self::InvalidRequest { .. } => 400,
             Self::RequestTooLarge => 413,
             Self::Unreachable => 503,
             Self::Internal => 500,
@@ -243,6 +327,12 @@ mod tests {
             throttled.to_string(),
             "Too many failed sign-ins; try again in 1 minute"
         );
+        let used = AppError::UsageShort {
+            name: "Acme".into(),
+            available: 5,
+            requested: 8,
+        };
+        assert_eq!(used.to_string(), "Acme has 5 credits; 8 cannot be used");
         let limit = AppError::TooManyCredits { max: 1_000_000_000 };
         assert_eq!(
             limit.to_string(),

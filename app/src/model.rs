@@ -152,6 +152,7 @@ pub enum TransferKind {
     Grant,
     Revoke,
     TopUp,
+    Usage,
 }
 
 impl TransferKind {
@@ -160,6 +161,7 @@ impl TransferKind {
             Self::Grant => "Grant",
             Self::Revoke => "Revoke",
             Self::TopUp => "Top-up",
+            Self::Usage => "Usage",
         }
     }
 }
@@ -191,10 +193,75 @@ pub struct TransferReceipt {
     pub own_balance: i64,
 }
 
+/// What an API key may be used for; mirrors the account scopes of `ledger::Scope` (operator keys'
+/// `usage` is made on the command line only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ApiScope {
+    Read,
+    Transfer,
+    Manage,
+}
+
+impl ApiScope {
+    pub const ALL: [ApiScope; 3] = [Self::Read, Self::Transfer, Self::Manage];
+
+    /// The scope's name, as in the API's documentation.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Transfer => "transfer",
+            Self::Manage => "manage",
+        }
+    }
+
+    pub fn description(self) -> &'static str {
+        match self {
+            Self::Read => "balances, sub-accounts and transfers",
+            Self::Transfer => "give credits and take them back",
+            Self::Manage => "open, rename, suspend and reactivate sub-accounts",
+        }
+    }
+}
+
+/// A live API key in the list; mirrors `ledger::ApiKey`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeySummary {
+    pub id: i64,
+    pub name: String,
+    pub scopes: Vec<ApiScope>,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// The "New key" form, before parsing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewApiKey {
+    pub name: String,
+    pub scopes: Vec<ApiScope>,
+}
+
+/// A key just made: the only answer that carries the key itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedApiKey {
+    pub key: ApiKeySummary,
+    pub secret: String,
+}
+
 /// Each wire enum converts to and from the ledger enum it mirrors (server only: the wasm has no ledger).
 #[cfg(feature = "ssr")]
 mod mirrors {
-    use super::{AccountKind, AccountStatus, TransferKind};
+    use super::{AccountKind, AccountStatus, ApiScope, TransferKind};
+
+    impl From<ApiScope> for ledger::Scope {
+        fn from(scope: ApiScope) -> Self {
+            match scope {
+                ApiScope::Read => Self::Read,
+                ApiScope::Transfer => Self::Transfer,
+                ApiScope::Manage => Self::Manage,
+            }
+        }
+    }
 
     impl From<ledger::AccountKind> for AccountKind {
         fn from(kind: ledger::AccountKind) -> Self {
@@ -242,6 +309,7 @@ mod mirrors {
                 ledger::TransferKind::Grant => Self::Grant,
                 ledger::TransferKind::Revoke => Self::Revoke,
                 ledger::TransferKind::TopUp => Self::TopUp,
+                ledger::TransferKind::Usage => Self::Usage,
             }
         }
     }

@@ -65,6 +65,63 @@ pub enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// API keys of an account, or operator keys of the platform.
+    ApiKey {
+        #[command(subcommand)]
+        command: ApiKeyCommand,
+    },
+    /// Charge an account for what it sent: its credits go back to the platform (never below zero).
+    Usage {
+        /// Login of a user of the account to charge.
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        credits: i64,
+        /// What was sent (a batch or message id): kept with the transfer in the ledger.
+        #[arg(long)]
+        reference: String,
+        /// The caller's id for this charge: the same id again charges once.
+        #[arg(long)]
+        request_id: String,
+    },
+}
+
+/// Whose key: an account's (by a user's login) or the platform's.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct KeyHolder {
+    /// Login of a user of the account the key acts for.
+    #[arg(long)]
+    pub login: Option<String>,
+    /// An operator key: acts for the platform, scope `usage` only.
+    #[arg(long)]
+    pub operator: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApiKeyCommand {
+    /// Make a key and print it once on stdout (and nothing else).
+    Create {
+        #[command(flatten)]
+        holder: KeyHolder,
+        /// Recorded as the actor of the key's transfers ("API key: <name>").
+        #[arg(long)]
+        name: String,
+        /// Comma-separated: read, transfer, manage (account keys) or usage (operator keys).
+        #[arg(long)]
+        scope: String,
+    },
+    /// Revoke a key at once: by id, or by its name with --login or --operator.
+    Revoke {
+        #[arg(long, conflicts_with_all = ["name", "login", "operator"])]
+        id: Option<i64>,
+        #[arg(long, requires = "holder")]
+        name: Option<String>,
+        #[arg(long, group = "holder")]
+        login: Option<String>,
+        #[arg(long, group = "holder")]
+        operator: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -178,6 +235,15 @@ pub struct EdgeConfig {
     /// only, and `https` makes the session cookie `Secure`.
     #[arg(long, env = "PUBLIC_URL", global = true)]
     pub public_url: Option<PublicUrl>,
+    /// Requests per minute one API key may make, per server process (a burst of as many, then
+    /// an even rate).
+    #[arg(
+        long,
+        env = "API_RATE_LIMIT_PER_MINUTE",
+        default_value_t = crate::api::DEFAULT_RATE_LIMIT_PER_MINUTE,
+        global = true
+    )]
+    pub api_rate_limit_per_minute: u32,
 }
 
 impl EdgeConfig {
@@ -187,6 +253,7 @@ impl EdgeConfig {
                 hops: usize::from(self.trusted_proxy_hops),
             }),
             public_url: self.public_url.clone(),
+            api_rate_limit_per_minute: self.api_rate_limit_per_minute,
         }
     }
 }

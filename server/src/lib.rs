@@ -1,5 +1,6 @@
 //! The Creditdesk server: configuration, the HTTP router and the operator commands.
 
+pub mod api;
 pub mod config;
 pub mod demo;
 pub mod operator;

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use app::state::AppState;
 use clap::Parser;
 use ledger::{Ledger, WorkedExampleError};
-use server::config::{Cli, Command, ResellerCommand, UserCommand};
+use server::config::{ApiKeyCommand, Cli, Command, ResellerCommand, UserCommand};
 use server::{demo, operator, telemetry, verify, web};
 
 #[tokio::main]
@@ -72,6 +72,45 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             command: UserCommand::SetPassword { login },
         } => {
             operator::set_password(&ledger, &login).await?;
+            ExitCode::SUCCESS
+        }
+        Command::ApiKey {
+            command:
+                ApiKeyCommand::Create {
+                    holder,
+                    name,
+                    scope,
+                },
+        } => {
+            operator::create_api_key(&ledger, holder.login.as_deref(), &name, &scope).await?;
+            ExitCode::SUCCESS
+        }
+        Command::ApiKey {
+            command:
+                ApiKeyCommand::Revoke {
+                    id,
+                    name,
+                    login,
+                    operator: _,
+                },
+        } => {
+            let key = match (id, name) {
+                (Some(id), _) => operator::KeyToRevoke::Id(id),
+                (None, Some(name)) => operator::KeyToRevoke::Named { name, login },
+                (None, None) => {
+                    return Err("give --id, or --name with --login or --operator".into());
+                }
+            };
+            operator::revoke_api_key(&ledger, key).await?;
+            ExitCode::SUCCESS
+        }
+        Command::Usage {
+            login,
+            credits,
+            reference,
+            request_id,
+        } => {
+            operator::usage(&ledger, &login, credits, &reference, &request_id).await?;
             ExitCode::SUCCESS
         }
     };

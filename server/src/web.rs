@@ -29,10 +29,11 @@ use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::api;
 use crate::proxy::{self, PublicUrl, Site, TrustedProxies};
 
 /// What the HTTP layer may believe about where requests come from and which site they are for.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct WebConfig {
     /// The proxies in front of the server (`TRUST_PROXY`); without, every `X-Forwarded-*` header
     /// is the client's own word and is ignored.
@@ -40,6 +41,18 @@ pub struct WebConfig {
     /// The URL browsers use (`PUBLIC_URL`): calls are accepted from that origin only, and with
     /// `https` the session cookie is `Secure`.
     pub public_url: Option<PublicUrl>,
+    /// Requests per minute one API key may make (per server process).
+    pub api_rate_limit_per_minute: u32,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            proxies: None,
+            public_url: None,
+            api_rate_limit_per_minute: api::DEFAULT_RATE_LIMIT_PER_MINUTE,
+        }
+    }
 }
 
 impl WebConfig {
@@ -52,6 +65,8 @@ impl WebConfig {
 pub fn router(state: AppState, config: WebConfig) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
+    // The REST API authenticates by key, not by session cookie, so the pages' gates stay off it.
+    let api = api::router(state.ledger.clone(), config.api_rate_limit_per_minute);
     let gate = Gate {
         state: state.clone(),
         config,
@@ -69,9 +84,10 @@ pub fn router(state: AppState, config: WebConfig) -> Router {
         .layer(from_fn_with_state(gate.clone(), resolve_session))
         .layer(from_fn_with_state(gate, same_site_only))
         .layer(from_fn(limit_call_body))
+        .with_state(state)
+        .merge(api)
         .layer(from_fn(security_headers))
         .layer(TraceLayer::new_for_http())
-        .with_state(state)
 }
 
 /// Serves until Ctrl-C or SIGTERM, then lets in-flight requests finish.

@@ -89,7 +89,7 @@ async fn behind_a_trusted_proxy_guesses_from_one_64_are_throttled_together() {
     let app = TestApp::spawn_with(
         WebConfig {
             proxies,
-            public_url: None,
+            ..WebConfig::default()
         },
         "target/site",
     )
@@ -126,8 +126,8 @@ async fn behind_a_trusted_proxy_guesses_from_one_64_are_throttled_together() {
 async fn with_a_public_https_url_the_cookie_is_secure_host_prefixed_and_read_back() {
     let app = TestApp::spawn_with(
         WebConfig {
-            proxies: None,
             public_url: Some("https://credits.example".parse().unwrap()),
+            ..WebConfig::default()
         },
         "target/site",
     )

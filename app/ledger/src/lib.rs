@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod actor;
+pub mod api_keys;
 pub mod clock;
 pub mod db;
 pub mod sessions;
@@ -19,16 +20,21 @@ pub mod worked_example;
 
 pub use accounts::{
     Account, AccountId, AccountKind, AccountStatus, ManageError, NewSubAccount, OpenAccountError,
-    ReadError, SubAccount,
+    ReadError, SubAccount, SubAccountCursor, SubAccountPage, SubAccountQuery,
 };
 pub use actor::{Actor, Operator};
+pub use api_keys::{
+    ApiKey, ApiKeyError, ApiKeyName, ApiKeyNameError, ApiKeySecret, KeyId, NewApiKey, Scope,
+    ScopeError, Scopes,
+};
 pub use clock::Clock;
 pub use db::{Backend, ConnectError, DbSettings};
 pub use sessions::{
     ActiveSession, SessionGrant, SessionPolicy, SessionToken, SignInError, SignedIn,
 };
 pub use transfers::{
-    AccountTransfer, Applied, TopUp, Transfer, TransferError, TransferKind, TransferRequest,
+    AccountTransfer, Applied, TopUp, Transfer, TransferError, TransferKind, TransferQuery,
+    TransferRequest, TransferSeen, UsageDebit,
 };
 pub use users::{Login, LoginError, Password, PasswordError, SetPasswordError};
 pub use values::{

@@ -9,8 +9,9 @@ use std::path::PathBuf;
 use sqlx::{Connection, Executor};
 
 use crate::{
-    AccountId, AccountKind, AccountName, Actor, Credits, DEMO_PASSWORD, DbSettings, IdempotencyKey,
-    Ledger, Login, NewSubAccount, Note, Operator, Password, TopUp, TransferRequest,
+    AccountId, AccountKind, AccountName, Actor, ApiKeyName, ApiKeySecret, Credits, DEMO_PASSWORD,
+    DbSettings, IdempotencyKey, Ledger, Login, NewSubAccount, Note, Operator, Password, Scopes,
+    TopUp, TransferRequest, UsageDebit,
 };
 
 /// The operator that tests act as for set-up and for reading any account.
@@ -150,6 +151,34 @@ pub fn transfer_request(sub_account: AccountId, credits: i64) -> TransferRequest
         sub_account,
         credits: Credits::new(credits).expect("a valid test amount"),
         note: Note::parse("test transfer").expect("a valid note"),
+        key: IdempotencyKey::generate(),
+    }
+}
+
+/// Makes an API key for `actor`'s account with `scopes` (`"read,transfer"`), and returns its secret.
+pub async fn api_key(ledger: &Ledger, actor: &Actor, name: &str, scopes: &str) -> ApiKeySecret {
+    ledger
+        .create_api_key(
+            actor,
+            &ApiKeyName::parse(name).expect("a valid test key name"),
+            Scopes::parse(scopes).expect("valid test scopes"),
+        )
+        .await
+        .expect("make a test API key")
+        .secret
+}
+
+/// Makes an operator key (scope `usage`, acting for the platform), and returns its secret.
+pub async fn operator_key(ledger: &Ledger, name: &str) -> ApiKeySecret {
+    api_key(ledger, &ledger.platform_actor(&operator()), name, "usage").await
+}
+
+/// A usage debit of `credits` from `account`, with a fresh key.
+pub fn usage_debit(account: AccountId, credits: i64) -> UsageDebit {
+    UsageDebit {
+        account,
+        credits: Credits::new(credits).expect("a valid test amount"),
+        reference: Note::parse("test usage").expect("a valid reference"),
         key: IdempotencyKey::generate(),
     }
 }

@@ -19,6 +19,7 @@
 //! in id order.
 
 use std::fmt;
+use std::ops::Deref;
 use std::str::FromStr;
 
 use sqlx::AnyConnection;
@@ -67,6 +68,8 @@ pub enum TransferKind {
     Revoke,
     /// Platform to a direct reseller: new credits enter circulation.
     TopUp,
+    /// Any account back to the platform, for messages it sent: credits leave circulation.
+    Usage,
 }
 
 impl TransferKind {
@@ -75,6 +78,7 @@ impl TransferKind {
             Self::Grant => "grant",
             Self::Revoke => "revoke",
             Self::TopUp => "top_up",
+            Self::Usage => "usage",
         }
     }
 }
@@ -87,6 +91,7 @@ impl FromStr for TransferKind {
             "grant" => Ok(Self::Grant),
             "revoke" => Ok(Self::Revoke),
             "top_up" => Ok(Self::TopUp),
+            "usage" => Ok(Self::Usage),
             other => Err(StoreError::Corrupt(format!(
                 "unknown transfer kind {other:?}"
             ))),
@@ -131,21 +136,30 @@ pub struct Transfer {
     pub created_at: i64,
 }
 
-/// What a request did: moved credits now, or had moved them already under its request id.
+/// The answer to a movement: its transfer, and whether this call only repeated the answer of an
+/// earlier call with the same idempotency key (`replayed`: nothing moved this time).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Applied {
-    /// Credits moved now.
-    New(Transfer),
-    /// The request id had already moved credits: this is that first transfer; nothing moved now.
-    AlreadyApplied(Transfer),
+pub struct Applied {
+    pub transfer: Transfer,
+    pub replayed: bool,
 }
 
-impl Applied {
-    pub fn into_transfer(self) -> Transfer {
-        match self {
-            Self::New(transfer) | Self::AlreadyApplied(transfer) => transfer,
-        }
+impl Deref for Applied {
+    type Target = Transfer;
+
+    fn deref(&self) -> &Transfer {
+        &self.transfer
     }
+}
+
+/// Credits an account spent on messages, taken back by the platform.
+#[derive(Debug, Clone)]
+pub struct UsageDebit {
+    pub account: AccountId,
+    pub credits: Credits,
+    /// The gateway's reference for what was sent; kept as the transfer's note.
+    pub reference: Note,
+    pub key: IdempotencyKey,
 }
 
 impl Transfer {
@@ -159,6 +173,45 @@ impl Transfer {
             None
         }
     }
+}
+
+/// Which of one account's transfers to list; every filter left empty matches everything.
+#[derive(Debug, Clone, Default)]
+pub struct TransferQuery {
+    /// The account whose transfers to list; the actor's own when `None`.
+    pub account: Option<AccountId>,
+    pub kind: Option<TransferKind>,
+    /// Made at or after this moment (milliseconds since the Unix epoch).
+    pub since: Option<i64>,
+    /// Made before this moment.
+    pub until: Option<i64>,
+    /// Text the note contains, regardless of case.
+    pub text: Option<String>,
+    /// Older than this transfer: the cursor of the next page.
+    pub before: Option<i64>,
+    pub limit: u32,
+}
+
+/// A transfer as someone in its tree sees it: the balances after are those of the sides they may
+/// read (`None` for the other side, e.g. the platform's for a top-up).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferSeen {
+    pub transfer: Transfer,
+    pub from_balance_after: Option<i64>,
+    pub to_balance_after: Option<i64>,
+}
+
+/// A `LIKE` pattern matching text that contains `text` (lowercased, wildcards escaped with `\`).
+pub(crate) fn contains_pattern(text: Option<&str>) -> String {
+    let mut pattern = String::from("%");
+    for c in text.unwrap_or_default().to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
 }
 
 /// A transfer as one account sees it in its list of transfers.
@@ -201,6 +254,18 @@ pub enum TransferError {
     },
     #[error("{name} is suspended and cannot receive credits")]
     Suspended { name: String },
+    /// Usage is recorded by the platform only (operator keys and the command line).
+    #[error("only the platform records usage")]
+    UsageNotAllowed,
+    /// The account to charge is missing (or is the platform itself).
+    #[error("no such account")]
+    AccountNotFound,
+    #[error("{name} has {available} credits; {requested} cannot be used")]
+    UsageShort {
+        name: String,
+        available: i64,
+        requested: i64,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -244,7 +309,10 @@ impl Movement<'_> {
                     transfer.amount,
                     &transfer.note,
                 ) {
-                    Ok(Applied::AlreadyApplied(transfer))
+                    Ok(Applied {
+                        transfer,
+                        replayed: true,
+                    })
                 } else {
                     Err(TransferError::KeyReused)
                 }
@@ -286,7 +354,7 @@ impl Ledger {
         &self,
         actor: &Actor,
         request: &TransferRequest,
-    ) -> Result<Transfer, TransferError> {
+    ) -> Result<Applied, TransferError> {
         self.apply(Movement {
             kind: TransferKind::Grant,
             from: actor.account(),
@@ -298,7 +366,6 @@ impl Ledger {
             key: &request.key,
         })
         .await
-        .map(Applied::into_transfer)
     }
 
     /// Moves credits from one of the actor's direct sub-accounts back to the actor's account.
@@ -310,7 +377,7 @@ impl Ledger {
         &self,
         actor: &Actor,
         request: &TransferRequest,
-    ) -> Result<Transfer, TransferError> {
+    ) -> Result<Applied, TransferError> {
         self.apply(Movement {
             kind: TransferKind::Revoke,
             from: request.sub_account,
@@ -322,7 +389,6 @@ impl Ledger {
             key: &request.key,
         })
         .await
-        .map(Applied::into_transfer)
     }
 
     /// Issues new credits from the platform to a direct reseller, in the operator's name. Run again
@@ -348,6 +414,28 @@ impl Ledger {
         .await
     }
 
+    /// Takes credits an account spent back to the platform, never below zero. Only the platform
+    /// acts here: an operator key, or the command line through [`Ledger::platform_actor`].
+    ///
+    /// Errors: `UsageNotAllowed` (any other actor), `AccountNotFound`, `KeyReused`, `UsageShort`,
+    /// `Store`.
+    pub async fn usage(&self, actor: &Actor, debit: &UsageDebit) -> Result<Applied, TransferError> {
+        if actor.account() != self.platform_id {
+            return Err(TransferError::UsageNotAllowed);
+        }
+        self.apply(Movement {
+            kind: TransferKind::Usage,
+            from: debit.account,
+            to: self.platform_id,
+            credits: debit.credits,
+            note: &debit.reference,
+            actor_account: self.platform_id,
+            actor_name: actor.name(),
+            key: &debit.key,
+        })
+        .await
+    }
+
     /// The transfers of `account` (the actor's own when `None`), newest first: at most `limit`, all
     /// older than transfer `before` when set. The actor may read its own account and every account
     /// below it.
@@ -360,10 +448,30 @@ impl Ledger {
         before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<AccountTransfer>, ReadError> {
-        let account = account.unwrap_or(actor.account());
+        let query = TransferQuery {
+            account,
+            before,
+            limit,
+            ..TransferQuery::default()
+        };
+        self.find_transfers(actor, &query).await
+    }
+
+    /// The transfers of one account (the actor's own when `query.account` is `None`) that match
+    /// every filter of `query`, newest first. The actor may read its own account and every account
+    /// below it.
+    ///
+    /// Errors: `NotVisible` (missing, or outside the actor's subtree).
+    pub async fn find_transfers(
+        &self,
+        actor: &Actor,
+        query: &TransferQuery,
+    ) -> Result<Vec<AccountTransfer>, ReadError> {
+        let account = query.account.unwrap_or(actor.account());
         if !self.is_visible_to(actor, account).await? {
             return Err(ReadError::NotVisible);
         }
+        // Absent filters bind values that match everything, so one statement serves every query.
         let rows: Vec<AccountTransferRow> = sqlx::query_as(concat!(
             "SELECT ",
             transfer_columns!("t."),
@@ -372,16 +480,48 @@ impl Ledger {
             " JOIN accounts f ON f.id = t.from_account_id",
             " JOIN accounts r ON r.id = t.to_account_id",
             " WHERE (t.from_account_id = $1 OR t.to_account_id = $1) AND t.id < $2",
-            " ORDER BY t.id DESC LIMIT $3"
+            " AND ($3 = '' OR t.kind = $3) AND t.created_at >= $4 AND t.created_at < $5",
+            " AND LOWER(t.note) LIKE $6 ESCAPE '\\'",
+            " ORDER BY t.id DESC LIMIT $7"
         ))
         .bind(account.0)
-        .bind(before.unwrap_or(i64::MAX))
-        .bind(i64::from(limit))
+        .bind(query.before.unwrap_or(i64::MAX))
+        .bind(query.kind.map_or("", TransferKind::as_str))
+        .bind(query.since.unwrap_or(i64::MIN))
+        .bind(query.until.unwrap_or(i64::MAX))
+        .bind(contains_pattern(query.text.as_deref()))
+        .bind(i64::from(query.limit))
         .fetch_all(self.db.pool())
         .await?;
         rows.into_iter()
             .map(|row| row.seen_from(account).map_err(ReadError::from))
             .collect()
+    }
+
+    /// One transfer, if it touches the actor's account or any account below it. Balances after
+    /// the move are shown for the sides the actor may read only.
+    ///
+    /// Errors: `NotVisible` (missing, or touching no account in the actor's subtree).
+    pub async fn transfer(&self, actor: &Actor, id: i64) -> Result<TransferSeen, ReadError> {
+        let row: Option<TransferRow> = sqlx::query_as(concat!(
+            "SELECT ",
+            transfer_columns!(""),
+            " FROM transfers WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.db.pool())
+        .await?;
+        let transfer = Transfer::try_from(row.ok_or(ReadError::NotVisible)?)?;
+        let from_visible = self.is_visible_to(actor, transfer.from).await?;
+        let to_visible = self.is_visible_to(actor, transfer.to).await?;
+        if !from_visible && !to_visible {
+            return Err(ReadError::NotVisible);
+        }
+        Ok(TransferSeen {
+            from_balance_after: from_visible.then_some(transfer.from_balance_after),
+            to_balance_after: to_visible.then_some(transfer.to_balance_after),
+            transfer,
+        })
     }
 
     #[tracing::instrument(name = "transfer", skip_all, fields(movement = %movement, actor = movement.actor_name))]
@@ -418,7 +558,10 @@ impl Ledger {
                 let transfer = Transfer::try_from(row)?;
                 tx.commit().await?;
                 tracing::info!(id = transfer.id, "transfer recorded");
-                Ok(Applied::New(transfer))
+                Ok(Applied {
+                    transfer,
+                    replayed: false,
+                })
             }
             Err(error) => self.lost_the_race(tx, movement, error).await,
         }
@@ -485,6 +628,12 @@ async fn check_parties(
                 _ => Err(TransferError::NotADirectReseller),
             };
         }
+        TransferKind::Usage => {
+            return match find_account(&mut *conn, movement.from).await? {
+                Some(account) if account.kind != AccountKind::Platform => Ok(()),
+                _ => Err(TransferError::AccountNotFound),
+            };
+        }
     };
     match find_account(&mut *conn, sub_account).await? {
         Some(account) if account.parent_id == Some(parent) => Ok(()),
@@ -538,6 +687,11 @@ async fn debit(conn: &mut AnyConnection, movement: &Movement<'_>) -> Result<i64,
             requested: amount,
         },
         TransferKind::Grant | TransferKind::TopUp => TransferError::NotEnoughCredits {
+            available,
+            requested: amount,
+        },
+        TransferKind::Usage => TransferError::UsageShort {
+            name,
             available,
             requested: amount,
         },
@@ -681,10 +835,15 @@ impl<'a> KeptRefusal<'a> {
             TransferError::SubAccountShort {
                 name, available, ..
             } => ("sub_account_short", Some(*available), Some(name.as_str())),
+            TransferError::UsageShort {
+                name, available, ..
+            } => ("usage_short", Some(*available), Some(name.as_str())),
             TransferError::Suspended { name } => ("suspended", None, Some(name.as_str())),
             TransferError::OwnAccountSuspended => ("own_account_suspended", None, None),
             TransferError::SubAccountNotFound
             | TransferError::NotADirectReseller
+            | TransferError::AccountNotFound
+            | TransferError::UsageNotAllowed
             | TransferError::KeyReused
             | TransferError::Store(_) => return None,
         };
@@ -724,6 +883,11 @@ impl RefusedRow {
                     requested,
                 })
             }
+            ("usage_short", Some(available), Some(name)) => Ok(TransferError::UsageShort {
+                name,
+                available,
+                requested,
+            }),
             ("suspended", None, Some(name)) => Ok(TransferError::Suspended { name }),
             ("own_account_suspended", None, None) => Ok(TransferError::OwnAccountSuspended),
             (reason, ..) => Err(StoreError::Corrupt(format!(

@@ -54,7 +54,9 @@ pub enum TreeRule {
     RevokeFromDirectSubAccount,
     /// A top-up goes from the platform to a direct reseller.
     TopUpFromPlatformToDirectReseller,
-    /// A grant or revoke is made by the parent, a top-up by the platform.
+    /// A usage debit goes from an account back to the platform.
+    UsageToPlatform,
+    /// A grant or revoke is made by the parent, a top-up or usage debit by the platform.
     MadeByTheParent,
 }
 
@@ -68,8 +70,9 @@ impl fmt::Display for TreeRule {
             Self::TopUpFromPlatformToDirectReseller => {
                 "a top-up goes from the platform to a direct reseller"
             }
+            Self::UsageToPlatform => "a usage debit goes from an account back to the platform",
             Self::MadeByTheParent => {
-                "a grant or revoke is made by the parent, a top-up by the platform"
+                "a grant or revoke is made by the parent, a top-up or usage debit by the platform"
             }
         })
     }
@@ -232,12 +235,14 @@ fn replay(
                 .is_some_and(|state| state.kind == AccountKind::DirectReseller);
             (from == platform && direct_reseller, platform)
         }
+        TransferKind::Usage => (to == platform && from != platform, platform),
     };
     let broken = if !edge {
         Some(match kind {
             TransferKind::Grant => TreeRule::GrantToDirectSubAccount,
             TransferKind::Revoke => TreeRule::RevokeFromDirectSubAccount,
             TransferKind::TopUp => TreeRule::TopUpFromPlatformToDirectReseller,
+            TransferKind::Usage => TreeRule::UsageToPlatform,
         })
     } else if actor_account != parent {
         Some(TreeRule::MadeByTheParent)

@@ -51,6 +51,7 @@ async fn grant(ledger: &Ledger, actor: &Actor, to: AccountId, credits: i64) -> T
         .grant(actor, &transfer_request(to, credits))
         .await
         .unwrap()
+        .transfer
 }
 
 #[tokio::test]

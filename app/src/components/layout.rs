@@ -57,6 +57,17 @@ pub fn Layout() -> impl IntoView {
 }
 
 fn menu(account: &AccountSummary) -> AnyView {
+    view! {
+        {own_menu(account)}
+        <details class="nav-group" open>
+            <summary>"Developers"</summary>
+            <A href="/api-keys">"API keys"</A>
+        </details>
+    }
+    .into_any()
+}
+
+fn own_menu(account: &AccountSummary) -> AnyView {
     if account.kind.has_sub_accounts() {
         view! {
             <details class="nav-group" open>

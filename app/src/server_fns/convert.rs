@@ -4,12 +4,12 @@
 use std::time::Duration;
 
 use ledger::{
-    AccountNameError, CreditsError, ManageError, NoteError, OpenAccountError, PasswordError,
-    ReadError, SignInError, StoreError, TransferError,
+    AccountNameError, ApiKeyError, ApiKeyNameError, CreditsError, ManageError, NoteError,
+    OpenAccountError, PasswordError, ReadError, SignInError, StoreError, TransferError,
 };
 
 use crate::error::AppError;
-use crate::model::{AccountSummary, AccountTransfer};
+use crate::model::{AccountSummary, AccountTransfer, ApiKeySummary, ApiScope};
 
 /// Logs an unexpected failure once, with its whole cause chain, and hands the client the opaque
 /// `Internal` (database text never reaches a browser).
@@ -53,6 +53,28 @@ impl From<ledger::AccountTransfer> for AccountTransfer {
             note: transfer.note,
             actor: transfer.actor,
             at: transfer.created_at,
+        }
+    }
+}
+
+impl From<ledger::ApiKey> for ApiKeySummary {
+    fn from(key: ledger::ApiKey) -> Self {
+        Self {
+            id: key.id.0,
+            name: key.name,
+            // Account keys never hold `usage` (the ledger refuses it), so nothing is dropped here.
+            scopes: key
+                .scopes
+                .iter()
+                .filter_map(|scope| match scope {
+                    ledger::Scope::Read => Some(ApiScope::Read),
+                    ledger::Scope::Transfer => Some(ApiScope::Transfer),
+                    ledger::Scope::Manage => Some(ApiScope::Manage),
+                    ledger::Scope::Usage => None,
+                })
+                .collect(),
+            created_at: key.created_at,
+            last_used_at: key.last_used_at,
         }
     }
 }
@@ -136,9 +158,45 @@ impl From<TransferError> for AppError {
             },
             TransferError::Suspended { name } => Self::Suspended { name },
             TransferError::OwnAccountSuspended => Self::AccountSuspended,
+            TransferError::UsageShort {
+                name,
+                available,
+                requested,
+            } => Self::UsageShort {
+                name,
+                available,
+                requested,
+            },
+            TransferError::UsageNotAllowed => Self::UsageNotAllowed,
+            TransferError::AccountNotFound => Self::AccountNotFound,
             // Top-ups are made by operators at the command line, never through a server function.
             TransferError::NotADirectReseller => internal(&error),
             TransferError::Store(error) => internal(&error),
+        }
+    }
+}
+
+impl From<ApiKeyNameError> for AppError {
+    fn from(error: ApiKeyNameError) -> Self {
+        match error {
+            ApiKeyNameError::Empty => Self::NameRequired,
+            ApiKeyNameError::TooLong => Self::NameTooLong {
+                max: ledger::api_keys::MAX_KEY_NAME_CHARS,
+            },
+        }
+    }
+}
+
+impl From<ApiKeyError> for AppError {
+    fn from(error: ApiKeyError) -> Self {
+        match error {
+            ApiKeyError::NameTaken => Self::KeyNameTaken,
+            ApiKeyError::NoScopes => Self::ScopeRequired,
+            ApiKeyError::ScopeNotAllowed(scope) => Self::ScopeNotAllowed {
+                scope: scope.as_str().to_owned(),
+            },
+            ApiKeyError::NotFound => Self::KeyNotFound,
+            ApiKeyError::Store(error) => internal(&error),
         }
     }
 }

@@ -6,7 +6,8 @@ use leptos::server_fn::codec::Json;
 
 use crate::error::AppError;
 use crate::model::{
-    AccountStatus, AccountSummary, AccountTransfer, CreditRequest, NewSubAccount, TransferReceipt,
+    AccountStatus, AccountSummary, AccountTransfer, ApiKeySummary, CreatedApiKey, CreditRequest,
+    NewApiKey, NewSubAccount, TransferReceipt,
 };
 
 #[cfg(feature = "ssr")]
@@ -73,4 +74,22 @@ pub async fn set_sub_account_status(
     status: AccountStatus,
 ) -> Result<AccountSummary, AppError> {
     ssr::set_sub_account_status(account_id, status).await
+}
+
+/// The live API keys of the caller's account.
+#[server(endpoint = "api_keys", input = Json)]
+pub async fn api_keys() -> Result<Vec<ApiKeySummary>, AppError> {
+    ssr::api_keys().await
+}
+
+/// Makes an API key for the caller's account; the answer is the only time the key is shown.
+#[server(endpoint = "create_api_key", input = Json)]
+pub async fn create_api_key(key: NewApiKey) -> Result<CreatedApiKey, AppError> {
+    ssr::create_api_key(key).await
+}
+
+/// Revokes one of the caller's account's API keys, at once.
+#[server(endpoint = "revoke_api_key", input = Json)]
+pub async fn revoke_api_key(id: i64) -> Result<(), AppError> {
+    ssr::revoke_api_key(id).await
 }

@@ -6,8 +6,8 @@
 use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
 use ledger::{
-    AccountId, AccountName, Actor, Credits, IdempotencyKey, Ledger, Login, Note, Password,
-    SignedIn, TransferRequest,
+    AccountId, AccountName, Actor, ApiKeyName, Credits, IdempotencyKey, KeyId, Ledger, Login, Note,
+    Password, Scopes, SignedIn, TransferRequest,
 };
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
@@ -15,8 +15,8 @@ use tracing::field::Empty;
 
 use crate::error::AppError;
 use crate::model::{
-    AccountStatus, AccountSummary, AccountTransfer, CreditChange, CreditRequest, NewSubAccount,
-    TRANSFERS_PAGE, TransferReceipt,
+    AccountStatus, AccountSummary, AccountTransfer, ApiKeySummary, CreatedApiKey, CreditChange,
+    CreditRequest, NewApiKey, NewSubAccount, TRANSFERS_PAGE, TransferReceipt,
 };
 use crate::server_fns::convert::{internal, summary};
 use crate::session::{ClientAddress, SessionCookie};
@@ -185,6 +185,38 @@ pub async fn set_sub_account_status(
         .set_sub_account_status(&caller.actor, AccountId(account_id), status.into())
         .await?;
     Ok(changed.into())
+}
+
+#[tracing::instrument(skip_all, fields(login = Empty, account = Empty))]
+pub async fn api_keys() -> Result<Vec<ApiKeySummary>, AppError> {
+    let caller = caller()?;
+    let keys = caller.ledger.api_keys(&caller.actor).await?;
+    Ok(keys.into_iter().map(ApiKeySummary::from).collect())
+}
+
+#[tracing::instrument(skip_all, fields(login = Empty, account = Empty))]
+pub async fn create_api_key(key: NewApiKey) -> Result<CreatedApiKey, AppError> {
+    let caller = caller()?;
+    let name = ApiKeyName::parse(&key.name)?;
+    let scopes: Scopes = key.scopes.into_iter().map(ledger::Scope::from).collect();
+    let made = caller
+        .ledger
+        .create_api_key(&caller.actor, &name, scopes)
+        .await?;
+    Ok(CreatedApiKey {
+        secret: made.secret.expose().to_owned(),
+        key: made.key.into(),
+    })
+}
+
+#[tracing::instrument(skip_all, fields(login = Empty, account = Empty, key = id))]
+pub async fn revoke_api_key(id: i64) -> Result<(), AppError> {
+    let caller = caller()?;
+    caller
+        .ledger
+        .revoke_api_key(&caller.actor, KeyId(id))
+        .await?;
+    Ok(())
 }
 
 fn ledger() -> Result<Ledger, AppError> {

@@ -23,14 +23,15 @@ CREATE TABLE refused_requests (
     actor_account_id BIGINT NOT NULL REFERENCES accounts (id),
     idempotency_key  TEXT   NOT NULL,
     -- What was asked, to tell a retry from a different request under the same id.
-    kind             TEXT   NOT NULL CHECK (kind IN ('grant', 'revoke', 'top_up')),
+    kind             TEXT   NOT NULL CHECK (kind IN ('grant', 'revoke', 'top_up', 'usage')),
     from_account_id  BIGINT NOT NULL REFERENCES accounts (id),
     to_account_id    BIGINT NOT NULL REFERENCES accounts (id),
     amount           BIGINT NOT NULL,
     note             TEXT   NOT NULL,
     -- Why, in the words of the first answer: the balance that was short and the account named.
     reason           TEXT   NOT NULL CHECK (reason IN
-                         ('not_enough_credits', 'sub_account_short', 'suspended', 'own_account_suspended')),
+                         ('not_enough_credits', 'sub_account_short', 'usage_short', 'suspended',
+                          'own_account_suspended')),
     available        BIGINT,
     name             TEXT,
     created_at       BIGINT NOT NULL,
