@@ -47,6 +47,14 @@ pub enum AppError {
     PasswordTooLong { max: usize },
     #[error("Wrong login or password")]
     WrongCredentials,
+    #[error("That is not your current password")]
+    WrongCurrentPassword,
+    #[error("Choose a new password, not your current one")]
+    SamePassword,
+    #[error("The two new passwords differ; type the same one twice")]
+    PasswordsDiffer,
+    #[error("Choose your own password before going on")]
+    PasswordChangeRequired,
     #[error("Too many failed sign-ins; try again in {} minute{}", minutes, if *minutes == 1 { "" } else { "s" })]
     TooManyAttempts { minutes: u64 },
     #[error("This account is suspended; ask your reseller to reactivate it")]
@@ -76,6 +84,10 @@ pub enum FormField {
     /// Login and password together: a failed sign-in does not say which one was wrong, so that it
     /// does not reveal which logins exist.
     Credentials,
+    /// The password a user proves who they are with, before choosing a new one.
+    CurrentPassword,
+    /// The new password typed a second time.
+    RepeatPassword,
 }
 
 impl AppError {
@@ -91,16 +103,19 @@ impl AppError {
             Self::NoteRequired | Self::NoteTooLong { .. } => Some(FormField::Note),
             Self::NameRequired | Self::NameTooLong { .. } => Some(FormField::Name),
             Self::InvalidLogin | Self::LoginTaken => Some(FormField::Login),
-            Self::PasswordTooShort { .. } | Self::PasswordTooLong { .. } => {
+            Self::PasswordTooShort { .. } | Self::PasswordTooLong { .. } | Self::SamePassword => {
                 Some(FormField::Password)
             }
             Self::WrongCredentials => Some(FormField::Credentials),
+            Self::WrongCurrentPassword => Some(FormField::CurrentPassword),
+            Self::PasswordsDiffer => Some(FormField::RepeatPassword),
             // About the account, the session or the connection: retyping a field cannot fix these.
             Self::Suspended { .. }
             | Self::SubAccountNotFound
             | Self::NotAReseller
             | Self::TooManyAttempts { .. }
             | Self::AccountSuspended
+            | Self::PasswordChangeRequired
             | Self::Unauthenticated
             | Self::CrossSite
             | Self::RequestReused
@@ -122,7 +137,9 @@ impl AppError {
             | Self::NameTooLong { .. }
             | Self::InvalidLogin
             | Self::PasswordTooShort { .. }
-            | Self::PasswordTooLong { .. } => 422,
+            | Self::PasswordTooLong { .. }
+            | Self::SamePassword
+            | Self::PasswordsDiffer => 422,
             Self::NotEnoughCredits { .. }
             | Self::SubAccountShort { .. }
             | Self::Suspended { .. }
@@ -130,7 +147,11 @@ impl AppError {
             | Self::LoginTaken => 409,
             Self::SubAccountNotFound => 404,
             Self::Unauthenticated | Self::WrongCredentials => 401,
-            Self::NotAReseller | Self::AccountSuspended | Self::CrossSite => 403,
+            Self::NotAReseller
+            | Self::AccountSuspended
+            | Self::WrongCurrentPassword
+            | Self::PasswordChangeRequired
+            | Self::CrossSite => 403,
             Self::TooManyAttempts { .. } => 429,
             Self::BadRequest => 400,
             Self::Unreachable => 503,
@@ -228,6 +249,19 @@ mod tests {
     }
 
     #[test]
+    fn each_password_of_the_change_password_form_is_blamed_on_its_own_field() {
+        assert_eq!(
+            AppError::WrongCurrentPassword.field(),
+            Some(FormField::CurrentPassword)
+        );
+        assert_eq!(AppError::SamePassword.field(), Some(FormField::Password));
+        assert_eq!(
+            AppError::PasswordsDiffer.field(),
+            Some(FormField::RepeatPassword)
+        );
+    }
+
+    #[test]
     fn errors_about_the_account_or_the_connection_mark_no_field() {
         let suspended = AppError::Suspended {
             name: "Acme".into(),
@@ -235,6 +269,7 @@ mod tests {
         for error in [
             suspended,
             AppError::TooManyAttempts { minutes: 1 },
+            AppError::PasswordChangeRequired,
             AppError::Unauthenticated,
             AppError::Unreachable,
         ] {

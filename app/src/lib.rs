@@ -19,6 +19,7 @@ use leptos_router::path;
 
 use crate::components::layout::Layout;
 use crate::pages::account_home::AccountHome;
+use crate::pages::change_password::ChangePassword;
 use crate::pages::home::Home;
 use crate::pages::manage_customers::ManageCustomers;
 use crate::pages::not_found::NotFound;
@@ -70,6 +71,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=Home />
                     <Route path=path!("reseller/customers") view=ManageCustomers />
                     <Route path=path!("account") view=AccountHome />
+                    <Route path=path!("change-password") view=ChangePassword />
                 </ParentRoute>
             </Routes>
         </Router>

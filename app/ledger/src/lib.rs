@@ -30,7 +30,9 @@ pub use sessions::{
 pub use transfers::{
     AccountTransfer, TopUp, Transfer, TransferError, TransferKind, TransferRequest,
 };
-pub use users::{Login, LoginError, Password, PasswordError, SetPasswordError};
+pub use users::{
+    ChangePasswordError, Login, LoginError, Password, PasswordError, SetPasswordError,
+};
 pub use values::{
     AccountName, AccountNameError, Credits, CreditsError, IdempotencyKey, IdempotencyKeyError,
     MAX_CREDITS_PER_TRANSFER, MAX_NAME_CHARS, MAX_NOTE_CHARS, Note, NoteError,

@@ -1,6 +1,7 @@
 //! One module per route.
 
 pub mod account_home;
+pub mod change_password;
 pub mod home;
 pub mod manage_customers;
 pub mod not_found;

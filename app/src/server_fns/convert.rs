@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use ledger::{
-    AccountNameError, CreditsError, ManageError, NoteError, OpenAccountError, PasswordError,
-    ReadError, SignInError, StoreError, TransferError,
+    AccountNameError, ChangePasswordError, CreditsError, ManageError, NoteError, OpenAccountError,
+    PasswordError, ReadError, SignInError, StoreError, TransferError,
 };
 
 use crate::error::AppError;
@@ -178,6 +178,19 @@ impl From<SignInError> for AppError {
             },
             SignInError::Suspended => Self::AccountSuspended,
             SignInError::Store(error) => internal(&error),
+        }
+    }
+}
+
+impl From<ChangePasswordError> for AppError {
+    fn from(error: ChangePasswordError) -> Self {
+        match error {
+            ChangePasswordError::WrongPassword => Self::WrongCurrentPassword,
+            ChangePasswordError::SamePassword => Self::SamePassword,
+            ChangePasswordError::Throttled { retry_after } => Self::TooManyAttempts {
+                minutes: minutes_rounded_up(retry_after),
+            },
+            ChangePasswordError::Store(error) => internal(&error),
         }
     }
 }
