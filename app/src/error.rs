@@ -65,6 +65,14 @@ pub enum AppError {
     PasswordTooLong { max: usize },
     #[error("Wrong login or password")]
     WrongCredentials,
+    #[error("That is not your current password")]
+    WrongCurrentPassword,
+    #[error("Choose a new password, not your current one")]
+    SamePassword,
+    #[error("The two new passwords differ; type the same one twice")]
+    PasswordsDiffer,
+    #[error("Choose your own password before going on")]
+    PasswordChangeRequired,
     #[error("Too many failed sign-ins; try again in {} minute{}", minutes, if *minutes == 1 { "" } else { "s" })]
     TooManyAttempts { minutes: u64 },
     #[error("This account is suspended; ask your reseller to reactivate it")]
@@ -124,6 +132,10 @@ pub enum FormField {
     Credentials,
     /// The scopes of a new API key.
     Scopes,
+    /// The password a user proves who they are with, before choosing a new one.
+    CurrentPassword,
+    /// The new password typed a second time.
+    RepeatPassword,
 }
 
 impl AppError {
@@ -148,10 +160,12 @@ impl AppError {
             | Self::KeyNameTaken => Some(FormField::Name),
             Self::ScopeRequired | Self::ScopeNotAllowed { .. } => Some(FormField::Scopes),
             Self::InvalidLogin | Self::LoginTaken => Some(FormField::Login),
-            Self::PasswordTooShort { .. } | Self::PasswordTooLong { .. } => {
+            Self::PasswordTooShort { .. } | Self::PasswordTooLong { .. } | Self::SamePassword => {
                 Some(FormField::Password)
             }
             Self::WrongCredentials => Some(FormField::Credentials),
+            Self::WrongCurrentPassword => Some(FormField::CurrentPassword),
+            Self::PasswordsDiffer => Some(FormField::RepeatPassword),
             // About the account, the session or the connection: retyping a field cannot fix these.
             // The API's own request errors name their parameter in the problem document instead.
             Self::Suspended { .. }
@@ -171,6 +185,7 @@ impl AppError {
             | Self::NotAReseller
             | Self::TooManyAttempts { .. }
             | Self::AccountSuspended
+            | Self::PasswordChangeRequired
             | Self::Unauthenticated
             | Self::CrossSite
             | Self::RequestReused
@@ -229,6 +244,10 @@ impl AppError {
             | Self::InvalidDate
             | Self::InvalidRequest { .. }
             | Self::UnknownEndpoint
+            | Self::WrongCurrentPassword
+            | Self::SamePassword
+            | Self::PasswordsDiffer
+            | Self::PasswordChangeRequired
             | Self::BadRequest
             | Self::RequestTooLarge
             | Self::Unreachable
@@ -257,7 +276,9 @@ impl AppError {
             | Self::ScopeNotAllowed { .. }
             | Self::InvalidLimit { .. }
             | Self::InvalidCursor
-            | Self::InvalidDate => 422,
+            | Self::InvalidDate
+            | Self::SamePassword
+            | Self::PasswordsDiffer => 422,
             Self::NotEnoughCredits { .. }
             | Self::SubAccountShort { .. }
             | Self::UsageShort { .. }
@@ -272,6 +293,8 @@ impl AppError {
             Self::Unauthenticated | Self::WrongCredentials | Self::InvalidApiKey => 401,
             Self::NotAReseller
             | Self::AccountSuspended
+            | Self::WrongCurrentPassword
+            | Self::PasswordChangeRequired
             | Self::CrossSite
             | Self::UsageNotAllowed
             | Self::MissingScope { .. } => 403,
@@ -379,6 +402,19 @@ mod tests {
     }
 
     #[test]
+    fn each_password_of_the_change_password_form_is_blamed_on_its_own_field() {
+        assert_eq!(
+            AppError::WrongCurrentPassword.field(),
+            Some(FormField::CurrentPassword)
+        );
+        assert_eq!(AppError::SamePassword.field(), Some(FormField::Password));
+        assert_eq!(
+            AppError::PasswordsDiffer.field(),
+            Some(FormField::RepeatPassword)
+        );
+    }
+
+    #[test]
     fn errors_about_the_account_or_the_connection_mark_no_field() {
         let suspended = AppError::Suspended {
             name: "Acme".into(),
@@ -386,6 +422,7 @@ mod tests {
         for error in [
             suspended,
             AppError::TooManyAttempts { minutes: 1 },
+            AppError::PasswordChangeRequired,
             AppError::Unauthenticated,
             AppError::Unreachable,
         ] {

@@ -20,6 +20,7 @@ use leptos_router::path;
 use crate::components::layout::Layout;
 use crate::pages::account_home::AccountHome;
 use crate::pages::api_keys::ApiKeys;
+use crate::pages::change_password::ChangePassword;
 use crate::pages::home::Home;
 use crate::pages::manage_customers::ManageCustomers;
 use crate::pages::not_found::NotFound;
@@ -72,6 +73,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("reseller/customers") view=ManageCustomers />
                     <Route path=path!("account") view=AccountHome />
                     <Route path=path!("api-keys") view=ApiKeys />
+                    <Route path=path!("change-password") view=ChangePassword />
                 </ParentRoute>
             </Routes>
         </Router>

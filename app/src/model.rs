@@ -143,6 +143,29 @@ pub fn check_note(note: &str) -> Result<(), AppError> {
     })
 }
 
+/// Where a user whose password someone else set is sent until they choose their own.
+pub const CHANGE_PASSWORD_PATH: &str = "/change-password";
+
+/// The "Change password" form, before parsing: the new password is typed twice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordChange {
+    pub current_password: String,
+    pub new_password: String,
+    pub repeat_password: String,
+}
+
+impl PasswordChange {
+    /// Checks what only the form knows, the way the server will: the new password typed the same
+    /// twice. The ledger checks the rest.
+    pub fn check(&self) -> Result<(), AppError> {
+        if self.new_password == self.repeat_password {
+            Ok(())
+        } else {
+            Err(AppError::PasswordsDiffer)
+        }
+    }
+}
+
 /// Transfers per page of an account's list of transfers.
 pub const TRANSFERS_PAGE: u32 = 20;
 
@@ -356,6 +379,18 @@ mod tests {
             CreditChange::parse("-99999999999999999999").map(CreditChange::signed),
             Ok(-i64::MAX)
         );
+    }
+
+    #[test]
+    fn a_new_password_typed_differently_twice_is_refused() {
+        let mut change = PasswordChange {
+            current_password: "old one".into(),
+            new_password: "battery staple".into(),
+            repeat_password: "battery stapel".into(),
+        };
+        assert_eq!(change.check(), Err(AppError::PasswordsDiffer));
+        change.repeat_password = "battery staple".into();
+        assert_eq!(change.check(), Ok(()));
     }
 
     #[test]

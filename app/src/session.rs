@@ -9,7 +9,9 @@ use std::time::Duration;
 
 use axum::http::HeaderMap;
 use axum::http::header::{COOKIE, HeaderValue, SET_COOKIE};
-use ledger::SessionToken;
+use ledger::{SessionToken, SignedIn};
+
+use crate::model::{AccountKind, CHANGE_PASSWORD_PATH};
 
 /// The address a request came from, as used for sign-in throttling.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +29,16 @@ impl From<IpAddr> for ClientAddress {
                 Self(format!("{prefix}/64"))
             }
         }
+    }
+}
+
+/// Where a signed-in user starts: the change-password page while their password is still someone
+/// else's choice, otherwise where their kind of account starts.
+pub fn landing_path(signed_in: &SignedIn) -> &'static str {
+    if signed_in.must_change_password {
+        CHANGE_PASSWORD_PATH
+    } else {
+        AccountKind::from(signed_in.kind).landing_path()
     }
 }
 

@@ -1,4 +1,4 @@
-import { test, expect, signIn, signOut, balanceOf, ownBalance, transfer, row, hydrated } from './fixtures';
+import { test, expect, signIn, signOut, balanceOf, ownBalance, transfer, row, hydrated, changePassword } from './fixtures';
 
 test('a wrong password shows an error and signs nobody in', async ({ page, creditdesk }) => {
   await page.goto(`${creditdesk.baseURL}/reseller/customers`);
@@ -37,9 +37,11 @@ test('Reseller One passes on part of what it received to a customer it creates',
   await expect(balanceOf(page, 'Acme Shop')).toHaveText('12');
   await expect(ownBalance(page)).toHaveText('18');
 
-  // The new customer signs in with what its reseller chose and sees the same 12.
+  // The new customer signs in with what its reseller chose, replaces it, and sees the same 12.
   await signOut(page);
   await signIn(page, creditdesk, 'acme', 'acme-password');
+  await expect(page).toHaveURL(/\/change-password$/);
+  await changePassword(page, 'acme-password', 'acme-own-password');
   await expect(page).toHaveURL(/\/account$/);
   await expect(ownBalance(page)).toHaveText('12');
   await expect(page.getByTestId('ledger-line').filter({ hasText: 'First order' })).toContainText('+12');

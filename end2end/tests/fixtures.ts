@@ -100,6 +100,17 @@ export async function signIn(page: Page, creditdesk: Creditdesk, login: string, 
   await hydrated(page);
 }
 
+/** Fills in and saves the change-password page, which must be open and hydrated. */
+export async function changePassword(page: Page, current: string, next: string) {
+  await hydrated(page);
+  await page.getByLabel('Current password').fill(current);
+  await page.getByLabel('New password', { exact: true }).fill(next);
+  await page.getByLabel('Repeat new password').fill(next);
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page).not.toHaveURL(/change-password/);
+  await hydrated(page);
+}
+
 export async function signOut(page: Page) {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/sign-in$/);

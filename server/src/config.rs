@@ -204,12 +204,21 @@ pub struct SessionConfig {
         global = true
     )]
     pub session_idle_minutes: u64,
+    /// Minutes a session lasts at most after signing in, however much it is used.
+    #[arg(
+        long,
+        env = "SESSION_ABSOLUTE_MINUTES",
+        default_value_t = 7 * 24 * 60,
+        global = true
+    )]
+    pub session_absolute_minutes: u64,
 }
 
 impl SessionConfig {
     pub fn policy(&self) -> SessionPolicy {
         SessionPolicy {
             idle: Duration::from_secs(self.session_idle_minutes.saturating_mul(60)),
+            absolute: Duration::from_secs(self.session_absolute_minutes.saturating_mul(60)),
         }
     }
 }

@@ -128,7 +128,9 @@ pub async fn set_password(ledger: &Ledger, login: &str) -> Result<(), OperatorEr
     let login = Login::parse(login)?;
     let (password, generated) = password_from_stdin_or_generated()?;
     ledger.set_password(&operator(), &login, &password).await?;
-    println!("Password of {login} replaced; its sessions have ended.");
+    println!(
+        "Password of {login} replaced; its sessions have ended, and it must be changed at the next sign-in."
+    );
     if generated {
         println!("Password (shown once): {}", password.expose());
     }

@@ -4,8 +4,8 @@
 use std::net::SocketAddr;
 
 use app::error::AppError;
-use app::model::AccountKind;
-use app::session::{ClientAddress, SessionCookie};
+use app::model::CHANGE_PASSWORD_PATH;
+use app::session::{self, ClientAddress, SessionCookie};
 use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
@@ -190,8 +190,9 @@ async fn same_site_only(State(gate): State<Gate>, request: Request, next: Next) 
 
 /// Resolves the session cookie once per request and hands the caller to the server functions as a
 /// request extension. Pages need a session (else: the sign-in page); `/` and `/sign-in` send a
-/// signed-in user to where their kind of account starts. A session whose expiry slid forward gets a
-/// fresh cookie.
+/// signed-in user to where their kind of account starts, and a user who must replace a password
+/// someone else set reaches only the change-password page. A session whose expiry slid forward
+/// gets a fresh cookie.
 async fn resolve_session(State(gate): State<Gate>, mut request: Request, next: Next) -> Response {
     // Static assets are the same for everyone: no session lookup for them.
     if request.uri().path().starts_with("/pkg/") {
@@ -220,22 +221,30 @@ async fn resolve_session(State(gate): State<Gate>, mut request: Request, next: N
     let is_page = request.method() == Method::GET && !is_public(path);
     match &active {
         None if is_page => return Redirect::to("/sign-in").into_response(),
-        Some(active) if request.method() == Method::GET && matches!(path, "/" | "/sign-in") => {
-            return Redirect::to(AccountKind::from(active.signed_in.kind).landing_path())
-                .into_response();
+        Some(active) if request.method() == Method::GET => {
+            let signed_in = &active.signed_in;
+            // Until the user replaces a password someone else set, that is the only page.
+            let confined =
+                is_page && signed_in.must_change_password && path != CHANGE_PASSWORD_PATH;
+            if confined || matches!(path, "/" | "/sign-in") {
+                return Redirect::to(session::landing_path(signed_in)).into_response();
+            }
         }
         _ => {}
     }
 
-    let renewed = active.as_ref().is_some_and(|active| active.renewed);
+    let renewed_for = active
+        .as_ref()
+        .filter(|active| active.renewed)
+        .map(|active| active.lifetime);
     if let Some(active) = active {
         request.extensions_mut().insert(active.signed_in);
     }
     let mut response = next.run(request).await;
-    if let Some(token) = token.filter(|_| renewed)
+    if let (Some(token), Some(lifetime)) = (token, renewed_for)
         && !cookie.is_set_by(response.headers())
     {
-        let renewed = cookie.set(&token, ledger.session_policy().idle);
+        let renewed = cookie.set(&token, lifetime);
         response.headers_mut().append(SET_COOKIE, renewed);
     }
     response

@@ -6,8 +6,8 @@ mod support;
 use app::error::AppError;
 use app::model::{self, AccountStatus};
 use app::server_fns::{
-    AccountTransfers, CreateSubAccount, MyAccount, RenameSubAccount, SetSubAccountStatus,
-    SubAccounts, TransferCredits,
+    AccountTransfers, ChangePassword, CreateSubAccount, MyAccount, RenameSubAccount,
+    SetSubAccountStatus, SubAccounts, TransferCredits,
 };
 use ledger::testing::{self, operator, transfer_request};
 use ledger::{AccountId, AccountKind};
@@ -301,6 +301,17 @@ fn new_customer(login: &str) -> CreateSubAccount {
     }
 }
 
+/// The "Change password" form, filled in.
+fn new_password() -> ChangePassword {
+    ChangePassword {
+        change: model::PasswordChange {
+            current_password: "long enough".into(),
+            new_password: "longer still".into(),
+            repeat_password: "longer still".into(),
+        },
+    }
+}
+
 /// Asserts that each call, named by its endpoint, failed with `status` and `error`.
 fn assert_all_refused<const N: usize>(
     refusals: [(&str, Result<(), Failure>); N],
@@ -336,6 +347,10 @@ async fn calls_without_a_target_depend_on_who_calls() {
         (
             "create_sub_account",
             anonymous.call(new_customer("anon-new")).await.map(drop),
+        ),
+        (
+            "change_password",
+            anonymous.call(new_password()).await.map(drop),
         ),
     ];
     assert_all_refused(refusals, 401, &AppError::Unauthenticated);

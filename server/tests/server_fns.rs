@@ -357,7 +357,8 @@ async fn sub_accounts_are_added_and_renamed_with_specific_refusals() {
         .unwrap_err();
     assert_eq!(blank.error, AppError::NameRequired);
 
-    // The new customer signs in with what the reseller chose, in any case.
+    // The new customer signs in with what the reseller chose, in any case, and is asked to choose
+    // its own password first.
     let landing = app
         .browser()
         .call(SignIn {
@@ -366,5 +367,5 @@ async fn sub_accounts_are_added_and_renamed_with_specific_refusals() {
         })
         .await
         .unwrap();
-    assert_eq!(landing, "/account");
+    assert_eq!(landing, "/change-password");
 }

@@ -1,13 +1,16 @@
-//! Signing in and out over HTTP: the cookie, page redirects, logout, suspension and throttling.
+//! Signing in and out over HTTP: the cookie, page redirects, logout, suspension, throttling, and
+//! changing one's password.
 
 mod support;
 
 use app::error::AppError;
-use app::model::AccountStatus;
-use app::server_fns::{MyAccount, SetSubAccountStatus, SignIn, SignOut};
+use app::model::{AccountKind, AccountStatus, NewSubAccount, PasswordChange};
+use app::server_fns::{
+    ChangePassword, CreateSubAccount, MyAccount, SetSubAccountStatus, SignIn, SignOut,
+};
 use ledger::DEMO_PASSWORD;
 use ledger::testing;
-use support::{Browser, TestApp, demo_sign_in, session_cookie};
+use support::{Browser, TestApp, demo_sign_in, own_transfers, session_cookie};
 
 #[tokio::test]
 async fn signing_in_sets_an_http_only_lax_cookie_and_lands_by_account_kind() {
@@ -190,5 +193,110 @@ async fn wrong_passwords_are_refused_then_throttled_with_a_clear_message() {
     assert_eq!(
         throttled.error.to_string(),
         "Too many failed sign-ins; try again in 15 minutes"
+    );
+}
+
+/// The "Change password" form, filled in.
+fn change_password(current: &str, new: &str, repeat: &str) -> ChangePassword {
+    ChangePassword {
+        change: PasswordChange {
+            current_password: current.into(),
+            new_password: new.into(),
+            repeat_password: repeat.into(),
+        },
+    }
+}
+
+#[tokio::test]
+async fn a_new_sub_accounts_user_is_confined_to_changing_its_password_until_it_does() {
+    let app = TestApp::spawn().await;
+    let direct = app.signed_in("direct").await;
+    let shop = NewSubAccount {
+        kind: AccountKind::Customer,
+        name: "Fresh Shop".into(),
+        login: "fresh".into(),
+        password: "from the parent".into(),
+    };
+    direct
+        .call(CreateSubAccount { account: shop })
+        .await
+        .unwrap();
+    let first_sign_in = SignIn {
+        login: "fresh".into(),
+        password: "from the parent".into(),
+    };
+    let fresh = app.browser();
+    let other_device = app.browser();
+    other_device.call(first_sign_in.clone()).await.unwrap();
+
+    let landing = fresh.call(first_sign_in.clone()).await.unwrap();
+
+    assert_eq!(landing, "/change-password");
+    for path in [
+        "/",
+        "/account",
+        "/reseller/customers",
+        "/sign-in",
+        "/nowhere",
+    ] {
+        assert_eq!(
+            fresh.get(path).await,
+            (303, Some("/change-password".to_owned())),
+            "{path}"
+        );
+    }
+    assert_eq!(fresh.get("/change-password").await.0, 200);
+    let me = fresh.call(MyAccount {}).await.expect("the top bar loads");
+    assert_eq!(me.login.as_deref(), Some("fresh"));
+    let refused = fresh.call(own_transfers()).await.unwrap_err();
+    assert_eq!(
+        (refused.status, &refused.error),
+        (403, &AppError::PasswordChangeRequired)
+    );
+    assert_eq!(
+        refused.error.to_string(),
+        "Choose your own password before going on"
+    );
+
+    let wrong = fresh
+        .call(change_password("not it", "only mine now", "only mine now"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (wrong.status, wrong.error),
+        (403, AppError::WrongCurrentPassword)
+    );
+    let differ = fresh
+        .call(change_password(
+            "from the parent",
+            "only mine now",
+            "only mine n0w",
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (differ.status, differ.error),
+        (422, AppError::PasswordsDiffer)
+    );
+    let landing = fresh
+        .call(change_password(
+            "from the parent",
+            "only mine now",
+            "only mine now",
+        ))
+        .await
+        .unwrap();
+
+    assert_eq!(landing, "/account");
+    assert_eq!(fresh.get("/account").await.0, 200);
+    assert_eq!(fresh.get("/").await, (303, Some("/account".to_owned())));
+    fresh.call(own_transfers()).await.expect("free to go on");
+    let ended = other_device.call(MyAccount {}).await.unwrap_err();
+    assert_eq!(ended.error, AppError::Unauthenticated, "its other session");
+    let parent = app.browser().call(first_sign_in).await.unwrap_err();
+    assert_eq!(
+        parent.error,
+        AppError::WrongCredentials,
+        "the parent's password no longer signs in"
     );
 }

@@ -343,7 +343,8 @@ impl Ledger {
         .bind(now)
         .fetch_one(&mut *tx)
         .await?;
-        sqlx::query("INSERT INTO users (account_id, login, password_hash, created_at) VALUES ($1, $2, $3, $4)")
+        // The password is the parent's (or the operator's) choice: the user replaces it first.
+        sqlx::query("INSERT INTO users (account_id, login, password_hash, created_at, must_change_password) VALUES ($1, $2, $3, $4, 1)")
             .bind(row.id)
             .bind(account.login.as_str())
             .bind(&password_hash)

@@ -235,9 +235,37 @@ impl Db {
         }
     }
 
+    /// Makes write transactions that name the same key take turns until they end: for rules that
+    /// count rows before inserting one, where there is no row yet to lock. SQLite already lets one
+    /// writer in at a time. PostgreSQL takes a transaction-scoped advisory lock per key, in
+    /// ascending order, so that no two transactions can each wait for the other.
+    pub async fn lock_keys(&self, tx: &mut WriteTx, keys: &[String]) -> Result<(), sqlx::Error> {
+        if self.backend == Backend::Sqlite {
+            return Ok(());
+        }
+        let mut locks: Vec<i64> = keys.iter().map(|key| advisory_lock_id(key)).collect();
+        locks.sort_unstable();
+        locks.dedup();
+        for lock in locks {
+            sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock($1)) AS locked")
+                .bind(lock)
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// PostgreSQL's advisory locks are named by a number: the first 8 bytes of the key's SHA-256.
+fn advisory_lock_id(key: &str) -> i64 {
+    let digest = Sha256::digest(key.as_bytes());
+    let mut first = [0_u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(first)
 }
 
 fn backend_of(url: &str) -> Result<Backend, ConnectError> {

@@ -36,7 +36,9 @@ pub use transfers::{
     AccountTransfer, Applied, TopUp, Transfer, TransferError, TransferKind, TransferQuery,
     TransferRequest, TransferSeen, UsageDebit,
 };
-pub use users::{Login, LoginError, Password, PasswordError, SetPasswordError};
+pub use users::{
+    ChangePasswordError, Login, LoginError, Password, PasswordError, SetPasswordError,
+};
 pub use values::{
     AccountName, AccountNameError, Credits, CreditsError, IdempotencyKey, IdempotencyKeyError,
     MAX_CREDITS_PER_TRANSFER, MAX_NAME_CHARS, MAX_NOTE_CHARS, Note, NoteError,

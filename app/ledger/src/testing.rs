@@ -76,15 +76,35 @@ pub async fn neighbours(ledger: &Ledger) -> Neighbours {
     }
 }
 
-/// Signs in as `login` with the demo password, from one fixed address.
+/// The address the helpers' sign-ins come from.
+pub const TEST_ADDRESS: &str = "192.0.2.1";
+
+/// Signs in as `login` with the demo password, from [`TEST_ADDRESS`].
 pub async fn sign_in(ledger: &Ledger, login: &str) -> crate::SessionGrant {
     ledger
-        .sign_in(login, DEMO_PASSWORD, "192.0.2.1")
+        .sign_in(login, DEMO_PASSWORD, TEST_ADDRESS)
         .await
         .expect("sign in a test user")
 }
 
-/// Opens a sub-account under `parent` with the demo password, and acts as its user.
+/// Signs in as `login` with the demo password like [`sign_in`], but runs `meanwhile` after the
+/// password was checked and before the session opens: the moment a concurrent password reset can
+/// land in, made deterministic.
+pub async fn sign_in_interrupted(
+    ledger: &Ledger,
+    login: &str,
+    meanwhile: impl Future<Output = ()>,
+) -> Result<crate::SessionGrant, crate::SignInError> {
+    let checked = ledger
+        .check_password(login, DEMO_PASSWORD, TEST_ADDRESS)
+        .await
+        .map_err(crate::SignInError::from)?;
+    meanwhile.await;
+    ledger.open_session(checked).await
+}
+
+/// Opens a sub-account under `parent` with the demo password (kept: no change asked), and acts as
+/// its user.
 pub async fn open(
     ledger: &Ledger,
     parent: &Actor,
@@ -102,10 +122,12 @@ pub async fn open(
         .open_sub_account(parent, &account)
         .await
         .expect("open a test sub-account");
+    keep_demo_password(ledger, login).await;
     actor(ledger, login).await
 }
 
-/// Opens another direct reseller (another tenant) with the demo password, and acts as its user.
+/// Opens another direct reseller (another tenant) with the demo password (kept: no change asked),
+/// and acts as its user.
 pub async fn open_direct_reseller(ledger: &Ledger, name: &str, login: &str) -> Actor {
     ledger
         .open_direct_reseller(
@@ -116,7 +138,17 @@ pub async fn open_direct_reseller(ledger: &Ledger, name: &str, login: &str) -> A
         )
         .await
         .expect("open a test direct reseller");
+    keep_demo_password(ledger, login).await;
     actor(ledger, login).await
+}
+
+/// Like the worked example's users, the helpers' users keep the demo password instead of changing
+/// it at their first sign-in (tests of that rule open accounts through the ledger itself).
+async fn keep_demo_password(ledger: &Ledger, login: &str) {
+    ledger
+        .keep_password(&Login::parse(login).expect("a valid test login"))
+        .await
+        .expect("keep the demo password");
 }
 
 /// Acts as the user with `login`.

@@ -1,11 +1,16 @@
 //! Users: a login and an Argon2id password hash, acting for one account.
 
 use std::fmt;
+use std::num::NonZeroUsize;
+use std::sync::{LazyLock, Mutex};
+use std::time::Duration;
 
-use argon2::Argon2;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{self, Output, ParamsString, PasswordHash, Salt, SaltString};
+use argon2::{Algorithm, Argon2, Block, Params, Version};
+use tokio::sync::Semaphore;
 
-use crate::actor::Operator;
+use crate::actor::{Actor, Operator};
+use crate::sessions::{PasswordCheckError, SessionToken, record_success};
 use crate::{Ledger, StoreError};
 
 /// A login: trimmed and lowercased (so it is unique regardless of case), 3 to 40 letters, digits,
@@ -85,36 +90,116 @@ impl fmt::Debug for Password {
     }
 }
 
-/// Hashes with Argon2id and a fresh salt, off the async threads (it takes tens of milliseconds).
-pub(crate) async fn hash_password(password: &Password) -> Result<String, StoreError> {
-    let password = password.clone();
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut rand::rngs::OsRng);
-        Argon2::default()
-            .hash_password(password.expose().as_bytes(), &salt)
-            .map(|hash| hash.to_string())
-            .map_err(StoreError::Hashing)
-    })
-    .await?
+/// Argon2's working memory: about 19 MiB with the default parameters.
+type Memory = Vec<Block>;
+
+/// One Argon2 run per core at a time, so that a burst of sign-ins waits its turn instead of
+/// exhausting memory.
+static HASHING: LazyLock<Semaphore> = LazyLock::new(|| {
+    Semaphore::new(std::thread::available_parallelism().map_or(1, NonZeroUsize::get))
+});
+
+/// Working memories not in use: at most one per turn is ever made, then reused. Allocating it per
+/// run, as `Argon2::hash_password` does, left the allocator holding about 300 MiB after 100 runs,
+/// two at a time (tests/sign_in_burst.rs).
+static SPARE_MEMORY: Mutex<Vec<Memory>> = Mutex::new(Vec::new());
+
+/// Runs `work` with a working memory when a turn comes, off the async threads (a run takes tens of
+/// milliseconds).
+async fn hashing<T: Send + 'static>(
+    work: impl FnOnce(&mut Memory) -> T + Send + 'static,
+) -> Result<T, StoreError> {
+    // `HASHING` is never closed, so a turn always comes.
+    let turn = HASHING.acquire().await.ok();
+    let done = tokio::task::spawn_blocking(move || {
+        // Held until the memory is back, even if the caller has gone (a dropped request).
+        let _turn = turn;
+        let spare = SPARE_MEMORY.lock().ok().and_then(|mut spare| spare.pop());
+        let mut memory = spare.unwrap_or_default();
+        let done = work(&mut memory);
+        if let Ok(mut spare) = SPARE_MEMORY.lock() {
+            spare.push(memory);
+        }
+        done
+    });
+    Ok(done.await?)
 }
 
-/// Checks a password against a stored hash, off the async threads. With no hash (unknown login) it
-/// still does the work of a check, so that response times do not reveal which logins exist.
+/// The output of `argon2` for `password` and `salt`, in `memory`: what `Argon2::hash_password`
+/// computes, without allocating its own memory.
+fn argon2_output(
+    argon2: &Argon2,
+    memory: &mut Memory,
+    password: &[u8],
+    salt: Salt,
+    len: usize,
+) -> password_hash::Result<Output> {
+    let mut salt_bytes = [0_u8; Salt::MAX_LENGTH];
+    let salt_bytes = salt.decode_b64(&mut salt_bytes)?;
+    memory.resize(argon2.params().block_count(), Block::default());
+    Output::init_with(len, |out| {
+        Ok(argon2.hash_password_into_with_memory(password, salt_bytes, out, &mut **memory)?)
+    })
+}
+
+/// Hashes with Argon2id, its default parameters and a fresh salt, as a PHC string.
+pub(crate) async fn hash_password(password: &Password) -> Result<String, StoreError> {
+    let password = password.clone();
+    hashing(move |memory| {
+        let argon2 = Argon2::default();
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        let len = argon2
+            .params()
+            .output_len()
+            .unwrap_or(Params::DEFAULT_OUTPUT_LEN);
+        let output = argon2_output(
+            &argon2,
+            memory,
+            password.expose().as_bytes(),
+            salt.as_salt(),
+            len,
+        )?;
+        let hash = PasswordHash {
+            algorithm: Algorithm::default().ident(),
+            version: Some(Version::default().into()),
+            params: ParamsString::try_from(argon2.params())?,
+            salt: Some(salt.as_salt()),
+            hash: Some(output),
+        };
+        Ok(hash.to_string())
+    })
+    .await?
+    .map_err(StoreError::Hashing)
+}
+
+/// Checks a password against a stored hash. With no hash (unknown login) it still does the work of
+/// a check, so that response times do not reveal which logins exist.
 pub(crate) async fn password_matches(password: &str, stored_hash: Option<String>) -> bool {
     let password = password.to_owned();
-    tokio::task::spawn_blocking(move || {
+    hashing(move |memory| {
         let hash = stored_hash.unwrap_or_else(|| UNKNOWN_LOGIN_HASH.to_owned());
-        PasswordHash::new(&hash)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-            && hash != UNKNOWN_LOGIN_HASH
+        matches(memory, &password, &hash).unwrap_or(false) && hash != UNKNOWN_LOGIN_HASH
     })
     .await
     .unwrap_or(false)
+}
+
+/// Whether `password` is the one `hash` (a PHC string) was made from: what
+/// `Argon2::verify_password` answers, in `memory`.
+fn matches(memory: &mut Memory, password: &str, hash: &str) -> password_hash::Result<bool> {
+    let parsed = PasswordHash::new(hash)?;
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return Ok(false);
+    };
+    let version = parsed.version.map(Version::try_from).transpose()?;
+    let argon2 = Argon2::new(
+        Algorithm::try_from(parsed.algorithm)?,
+        version.unwrap_or_default(),
+        Params::try_from(&parsed)?,
+    );
+    let output = argon2_output(&argon2, memory, password.as_bytes(), salt, expected.len())?;
+    // `Output`'s equality takes the same time wherever the first difference is.
+    Ok(output == expected)
 }
 
 /// An Argon2id hash with the default parameters that no password is checked against successfully.
@@ -128,8 +213,92 @@ pub enum SetPasswordError {
     Store(#[from] StoreError),
 }
 
+#[derive(Debug, thiserror::Error)]
+pub enum ChangePasswordError {
+    #[error("the current password is wrong")]
+    WrongPassword,
+    #[error("the new password is the current one")]
+    SamePassword,
+    #[error("too many failed attempts; retry in {retry_after:?}")]
+    Throttled { retry_after: Duration },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for ChangePasswordError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Store(error.into())
+    }
+}
+
+impl From<PasswordCheckError> for ChangePasswordError {
+    fn from(error: PasswordCheckError) -> Self {
+        match error {
+            PasswordCheckError::Wrong => Self::WrongPassword,
+            PasswordCheckError::Throttled { retry_after } => Self::Throttled { retry_after },
+            PasswordCheckError::Store(error) => Self::Store(error),
+        }
+    }
+}
+
 impl Ledger {
-    /// Replaces a user's password and ends every session of that user.
+    /// The actor's user replaces their own password, proving it with the current one (checked and
+    /// throttled like a sign-in from `address`), and ends their sessions other than `session`.
+    ///
+    /// Errors, in order: `SamePassword`, `Throttled`, `WrongPassword` (also when the password was
+    /// replaced while it was being checked).
+    pub async fn change_password(
+        &self,
+        actor: &Actor,
+        session: &SessionToken,
+        current: &str,
+        new: &Password,
+        address: &str,
+    ) -> Result<(), ChangePasswordError> {
+        if new.expose() == current {
+            return Err(ChangePasswordError::SamePassword);
+        }
+        let checked = self.check_password(actor.name(), current, address).await?;
+        let hash = hash_password(new).await?;
+        let now = self.clock.now();
+        let mut tx = self.db.begin_write().await?;
+        // Conditional on the hash just checked, so that a reset since then wins.
+        let changed = sqlx::query(
+            "UPDATE users SET password_hash = $1, must_change_password = 0 \
+             WHERE id = $2 AND password_hash = $3",
+        )
+        .bind(&hash)
+        .bind(checked.user_id())
+        .bind(checked.hash())
+        .execute(&mut *tx)
+        .await?;
+        if changed.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Err(ChangePasswordError::WrongPassword);
+        }
+        record_success(&mut tx, &checked, now).await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2")
+            .bind(checked.user_id())
+            .bind(session.hash())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        tracing::info!(login = actor.name(), "password changed by its user");
+        Ok(())
+    }
+
+    /// Lets the user with `login` keep a password someone else set, without being asked to change
+    /// it: for the demo's users only, whose shared password the README prints.
+    pub(crate) async fn keep_password(&self, login: &Login) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET must_change_password = 0 WHERE login = $1")
+            .bind(login.as_str())
+            .execute(self.db.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Replaces a user's password and ends every session of that user, who must then choose their
+    /// own at the next sign-in.
     ///
     /// Errors: `UnknownLogin`.
     pub async fn set_password(
@@ -141,7 +310,7 @@ impl Ledger {
         let hash = hash_password(password).await?;
         let mut tx = self.db.begin_write().await.map_err(StoreError::from)?;
         let user_id: Option<i64> =
-            sqlx::query_scalar("UPDATE users SET password_hash = $1 WHERE login = $2 RETURNING id")
+            sqlx::query_scalar("UPDATE users SET password_hash = $1, must_change_password = 1 WHERE login = $2 RETURNING id")
                 .bind(&hash)
                 .bind(login.as_str())
                 .fetch_optional(&mut *tx)
@@ -184,6 +353,28 @@ mod tests {
         let password = Password::parse("correct horse").unwrap();
         assert_eq!(format!("{password:?}"), "Password(redacted)");
         assert_eq!(Password::generate().expose().len(), 20);
+    }
+
+    #[tokio::test]
+    async fn hashes_are_the_argon2_librarys_own_both_ways() {
+        use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+
+        let ours = hash_password(&Password::parse("creditdesk-demo").unwrap())
+            .await
+            .unwrap();
+        let parsed = PasswordHash::new(&ours).unwrap();
+        assert!(
+            Argon2::default()
+                .verify_password(b"creditdesk-demo", &parsed)
+                .is_ok()
+        );
+        let salt = SaltString::generate(&mut rand::rngs::OsRng);
+        let theirs = Argon2::default()
+            .hash_password(b"creditdesk-demo", &salt)
+            .unwrap()
+            .to_string();
+        assert!(password_matches("creditdesk-demo", Some(theirs.clone())).await);
+        assert!(!password_matches("creditdesk-dem0", Some(theirs)).await);
     }
 
     #[tokio::test]

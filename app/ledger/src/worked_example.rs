@@ -92,6 +92,11 @@ impl Ledger {
         let reseller_one = open(AccountKind::Reseller, "Reseller One", "reseller1").await?;
         let reseller_two = open(AccountKind::Reseller, "Reseller Two", "reseller2").await?;
         let customer_one = open(AccountKind::Customer, "Customer One", "customer1").await?;
+        // The README prints their shared password, so changing it at the first sign-in protects
+        // nothing and would only get in the way of a demo.
+        for login in ["direct", "reseller1", "reseller2", "customer1"] {
+            self.keep_password(&demo_value(Login::parse(login))).await?;
+        }
         Ok(WorkedExample {
             direct,
             reseller_one,

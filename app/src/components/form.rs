@@ -6,7 +6,7 @@ use std::future::Future;
 use leptos::prelude::*;
 
 use crate::components::error_note::ErrorNote;
-use crate::components::layout::leave_if_signed_out;
+use crate::components::layout::leave_if_session_refused;
 use crate::components::modal::ModalHandle;
 use crate::error::{AppError, FormField};
 
@@ -37,7 +37,7 @@ where
         Effect::new(move |_| match action.value().get() {
             Some(Ok(output)) => on_success(output),
             Some(Err(failure)) => {
-                leave_if_signed_out(&failure);
+                leave_if_session_refused(&failure);
                 error.set(Some(failure));
             }
             None => {}

@@ -1,6 +1,7 @@
 //! The frame around every signed-in page: the left menu for the account's kind, and the top bar with
-//! the account, its balance and Sign out. It also owns leaving a session: Sign out, and a session
-//! that ended while the page was open.
+//! the account, its balance, Change password and Sign out. It also owns leaving a page the session
+//! does not allow: Sign out, a session that ended while the page was open, and a password that has
+//! to be changed first.
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
@@ -10,7 +11,7 @@ use crate::components::icons::LogoIcon;
 use crate::components::own_account::OwnAccount;
 use crate::error::AppError;
 use crate::format::Grouped;
-use crate::model::AccountSummary;
+use crate::model::{AccountSummary, CHANGE_PASSWORD_PATH};
 use crate::server_fns::sign_out;
 
 #[component]
@@ -19,7 +20,7 @@ pub fn Layout() -> impl IntoView {
     // The account is the first thing every page loads, so a session that ended is noticed here.
     Effect::new(move |_| {
         if let Some(Err(error)) = own.account.get() {
-            leave_if_signed_out(&error);
+            leave_if_session_refused(&error);
         }
     });
     let signed_in = move |show: fn(AccountSummary) -> AnyView| {
@@ -110,6 +111,7 @@ fn TopBar(account: AccountSummary) -> impl IntoView {
                 <strong data-testid="own-balance">{move || own.balance().map(|balance| Grouped(balance).to_string())}</strong>
                 <span class="muted">"credits"</span>
             </div>
+            <A href=CHANGE_PASSWORD_PATH attr:class="button">"Change password"</A>
             <button type="button" class="button" disabled=move || leave.pending().get() on:click=move |_| {
                 leave.dispatch(());
             }>"Sign out"</button>
@@ -119,11 +121,14 @@ fn TopBar(account: AccountSummary) -> impl IntoView {
 
 const SIGN_IN: &str = "/sign-in";
 
-/// Goes to the sign-in page if `error` says the session has ended: nothing else on the page can
-/// work until the user signs in again. Call it from an effect, as it needs the browser.
-pub fn leave_if_signed_out(error: &AppError) {
+/// Goes where the session allows if `error` says it allows nothing here: to the sign-in page when
+/// the session has ended, to the change-password page while the user must replace a password
+/// someone else set. Call it from an effect, as it needs the browser.
+pub fn leave_if_session_refused(error: &AppError) {
     if *error == AppError::Unauthenticated {
         go_to(SIGN_IN);
+    } else if *error == AppError::PasswordChangeRequired {
+        go_to(CHANGE_PASSWORD_PATH);
     }
 }
 

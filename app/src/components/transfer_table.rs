@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::components::error_note::ErrorNote;
-use crate::components::layout::leave_if_signed_out;
+use crate::components::layout::leave_if_session_refused;
 use crate::components::own_account::OwnAccount;
 use crate::format::{Grouped, format_utc};
 use crate::model::{AccountTransfer, TRANSFERS_PAGE};
@@ -21,7 +21,7 @@ pub fn Transfers(#[prop(optional)] account_id: Option<i64>) -> impl IntoView {
     );
     Effect::new(move |_| {
         if let Some(Err(error)) = lines.get() {
-            leave_if_signed_out(&error);
+            leave_if_session_refused(&error);
         }
     });
 

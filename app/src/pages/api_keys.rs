@@ -7,7 +7,7 @@ use leptos_meta::Title;
 
 use crate::components::error_note::ErrorNote;
 use crate::components::form::{Field, FormAction};
-use crate::components::layout::leave_if_signed_out;
+use crate::components::layout::leave_if_session_refused;
 use crate::error::FormField;
 use crate::format::format_utc;
 use crate::model::{ApiKeySummary, ApiScope, CreatedApiKey, NewApiKey};
@@ -20,7 +20,7 @@ pub fn ApiKeys() -> impl IntoView {
     let keys = Resource::new(move || version.get(), |_| api_keys());
     Effect::new(move |_| {
         if let Some(Err(error)) = keys.get() {
-            leave_if_signed_out(&error);
+            leave_if_session_refused(&error);
         }
     });
     let created = RwSignal::new(None::<CreatedApiKey>);

@@ -2,6 +2,7 @@
 
 pub mod account_home;
 pub mod api_keys;
+pub mod change_password;
 pub mod home;
 pub mod manage_customers;
 pub mod not_found;

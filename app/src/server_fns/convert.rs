@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use ledger::{
-    AccountNameError, ApiKeyError, ApiKeyNameError, CreditsError, ManageError, NoteError,
-    OpenAccountError, PasswordError, ReadError, SignInError, StoreError, TransferError,
+    AccountNameError, ApiKeyError, ApiKeyNameError, ChangePasswordError, CreditsError, ManageError,
+    NoteError, OpenAccountError, PasswordError, ReadError, SignInError, StoreError, TransferError,
 };
 
 use crate::error::AppError;
@@ -246,6 +246,19 @@ impl From<SignInError> for AppError {
                 max: ledger::users::MAX_PASSWORD_CHARS,
             },
             SignInError::Store(error) => internal(&error),
+        }
+    }
+}
+
+impl From<ChangePasswordError> for AppError {
+    fn from(error: ChangePasswordError) -> Self {
+        match error {
+            ChangePasswordError::WrongPassword => Self::WrongCurrentPassword,
+            ChangePasswordError::SamePassword => Self::SamePassword,
+            ChangePasswordError::Throttled { retry_after } => Self::TooManyAttempts {
+                minutes: minutes_rounded_up(retry_after),
+            },
+            ChangePasswordError::Store(error) => internal(&error),
         }
     }
 }

@@ -7,7 +7,7 @@ use leptos::server_fn::codec::Json;
 use crate::error::AppError;
 use crate::model::{
     AccountStatus, AccountSummary, AccountTransfer, ApiKeySummary, CreatedApiKey, CreditRequest,
-    NewApiKey, NewSubAccount, TransferReceipt,
+    NewApiKey, NewSubAccount, PasswordChange, TransferReceipt,
 };
 
 #[cfg(feature = "ssr")]
@@ -25,6 +25,13 @@ pub async fn sign_in(login: String, password: String) -> Result<String, AppError
 #[server(endpoint = "sign_out", input = Json)]
 pub async fn sign_out() -> Result<(), AppError> {
     ssr::sign_out().await
+}
+
+/// Replaces the caller's password with one they choose, proven by the current one; ends their other
+/// sessions and answers with the page to land on.
+#[server(endpoint = "change_password", input = Json)]
+pub async fn change_password(change: PasswordChange) -> Result<String, AppError> {
+    ssr::change_password(change).await
 }
 
 /// The account the signed-in user acts for, with its balance.

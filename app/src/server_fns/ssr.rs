@@ -15,11 +15,12 @@ use tracing::field::Empty;
 
 use crate::error::AppError;
 use crate::model::{
-    AccountStatus, AccountSummary, AccountTransfer, ApiKeySummary, CreatedApiKey, CreditChange,
-    CreditRequest, NewApiKey, NewSubAccount, TRANSFERS_PAGE, TransferReceipt,
+    AccountKind, AccountStatus, AccountSummary, AccountTransfer, ApiKeySummary, CreatedApiKey,
+    CreditChange, CreditRequest, NewApiKey, NewSubAccount, PasswordChange, TRANSFERS_PAGE,
+    TransferReceipt,
 };
 use crate::server_fns::convert::{internal, summary};
-use crate::session::{ClientAddress, SessionCookie};
+use crate::session::{self, ClientAddress, SessionCookie};
 use crate::state::AppState;
 
 /// The signed-in caller of this request, with the ledger to act on.
@@ -28,8 +29,23 @@ struct Caller {
     actor: Actor,
 }
 
-/// The session the HTTP layer resolved for this request, recorded on the current span.
+/// The session the HTTP layer resolved for this request, recorded on the current span. Refused
+/// while the user has to replace a password someone else set: until then only `my_account`,
+/// `change_password` and `sign_out` serve them.
 fn caller() -> Result<Caller, AppError> {
+    let (caller, must_change_password) = signed_in_caller()?;
+    if must_change_password {
+        return Err(AppError::PasswordChangeRequired);
+    }
+    Ok(caller)
+}
+
+/// The caller, even before they replaced a password someone else set.
+fn caller_before_password_change() -> Result<Caller, AppError> {
+    signed_in_caller().map(|(caller, _)| caller)
+}
+
+fn signed_in_caller() -> Result<(Caller, bool), AppError> {
     let signed_in = request_parts()?
         .extensions
         .get::<SignedIn>()
@@ -38,20 +54,19 @@ fn caller() -> Result<Caller, AppError> {
     let span = tracing::Span::current();
     span.record("login", signed_in.login.as_str());
     span.record("account", signed_in.account.0);
-    Ok(Caller {
+    let caller = Caller {
         ledger: ledger()?,
         actor: Actor::from(&signed_in),
-    })
+    };
+    Ok((caller, signed_in.must_change_password))
 }
 
 #[tracing::instrument(skip_all, fields(login = Empty, account = Empty))]
 pub async fn sign_in(login: String, password: String) -> Result<String, AppError> {
     let parts = request_parts()?;
-    let address = parts
-        .extensions
-        .get::<ClientAddress>()
-        .map_or_else(|| "unknown".to_owned(), |address| address.0.clone());
-    let grant = ledger()?.sign_in(&login, &password, &address).await?;
+    let grant = ledger()?
+        .sign_in(&login, &password, &client_address(&parts))
+        .await?;
     let span = tracing::Span::current();
     span.record("login", grant.signed_in.login.as_str());
     span.record("account", grant.signed_in.account.0);
@@ -59,7 +74,29 @@ pub async fn sign_in(login: String, password: String) -> Result<String, AppError
         SET_COOKIE,
         session_cookie(&parts)?.set(&grant.token, grant.lifetime),
     );
-    Ok(crate::model::AccountKind::from(grant.signed_in.kind)
+    Ok(session::landing_path(&grant.signed_in).to_owned())
+}
+
+#[tracing::instrument(skip_all, fields(login = Empty, account = Empty))]
+pub async fn change_password(change: PasswordChange) -> Result<String, AppError> {
+    let caller = caller_before_password_change()?;
+    change.check()?;
+    let new = Password::parse(&change.new_password)?;
+    let parts = request_parts()?;
+    let session = session_cookie(&parts)?
+        .token(&parts.headers)
+        .ok_or(AppError::Unauthenticated)?;
+    caller
+        .ledger
+        .change_password(
+            &caller.actor,
+            &session,
+            &change.current_password,
+            &new,
+            &client_address(&parts),
+        )
+        .await?;
+    Ok(AccountKind::from(caller.actor.kind())
         .landing_path()
         .to_owned())
 }
@@ -77,7 +114,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 
 #[tracing::instrument(skip_all, fields(login = Empty, account = Empty))]
 pub async fn my_account() -> Result<AccountSummary, AppError> {
-    let caller = caller()?;
+    let caller = caller_before_password_change()?;
     let account = caller.ledger.own_account(&caller.actor).await?;
     Ok(summary(account, Some(caller.actor.name().to_owned())))
 }
@@ -223,6 +260,14 @@ fn ledger() -> Result<Ledger, AppError> {
     use_context::<AppState>()
         .map(|state| state.ledger)
         .ok_or_else(|| internal(&MissingContext("AppState")))
+}
+
+/// The address the request came from, as the HTTP layer resolved it: what sign-in throttling counts.
+fn client_address(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<ClientAddress>()
+        .map_or_else(|| "unknown".to_owned(), |address| address.0.clone())
 }
 
 fn request_parts() -> Result<Parts, AppError> {

@@ -181,6 +181,12 @@ fn kind(error: &AppError) -> (&'static str, &'static str) {
         AppError::PasswordTooShort { .. } => ("password-too-short", "Password too short"),
         AppError::PasswordTooLong { .. } => ("password-too-long", "Password too long"),
         AppError::WrongCredentials => ("wrong-credentials", "Wrong login or password"),
+        AppError::WrongCurrentPassword => ("wrong-current-password", "Wrong current password"),
+        AppError::SamePassword => ("same-password", "New password same as the current one"),
+        AppError::PasswordsDiffer => ("passwords-differ", "New passwords differ"),
+        AppError::PasswordChangeRequired => {
+            ("password-change-required", "Password change required")
+        }
         AppError::TooManyAttempts { .. } => ("too-many-attempts", "Too many failed sign-ins"),
         AppError::AccountSuspended => ("account-suspended", "Account suspended"),
         AppError::Unauthenticated => ("unauthenticated", "Not signed in"),
