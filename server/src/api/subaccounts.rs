@@ -68,8 +68,13 @@ pub struct SubAccountList {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewSubAccount {
     pub kind: SubAccountKind,
-    /// 1 to 100 characters, not only spaces.
-    #[schema(example = "Acme", min_length = 1, max_length = 100, pattern = r"\S")]
+    /// 1 to 100 characters, not only spaces, no control or text-direction characters.
+    #[schema(
+        example = "Acme",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069][^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*$"
+    )]
     pub name: String,
     /// 3 to 40 letters, digits, dots, dashes or underscores; unique regardless of case.
     #[schema(example = "acme", pattern = "^[A-Za-z0-9._-]{3,40}$")]
@@ -82,12 +87,12 @@ pub struct NewSubAccount {
 /// What to change; absent fields stay as they are.
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SubAccountChange {
-    /// 1 to 100 characters, not only spaces.
+    /// 1 to 100 characters, not only spaces, no control or text-direction characters.
     #[schema(
         example = "Acme Ltd",
         min_length = 1,
         max_length = 100,
-        pattern = r"\S"
+        pattern = r"^[^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069][^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*$"
     )]
     pub name: Option<String>,
     /// `suspended` cuts the account (and everything below it) off; `active` restores it.

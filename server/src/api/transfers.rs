@@ -135,12 +135,13 @@ pub struct NewTransfer {
     /// sub-account, negative takes them back.
     #[schema(schema_with = signed_credits, example = 30)]
     pub credits: i64,
-    /// Why; kept with the transfer. 1 to 500 characters, not only spaces.
+    /// Why; kept with the transfer. 1 to 500 characters, not only spaces; line breaks
+    /// but no other control or text-direction characters.
     #[schema(
         example = "June order",
         min_length = 1,
         max_length = 500,
-        pattern = r"\S"
+        pattern = r"^[^\x00-\x09\x0B-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*[^\s\x00-\x09\x0B-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069][^\x00-\x09\x0B-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*$"
     )]
     pub note: String,
 }

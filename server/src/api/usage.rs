@@ -20,12 +20,12 @@ pub struct NewUsage {
     #[schema(example = 8, minimum = 1, maximum = 1_000_000_000)]
     pub credits: i64,
     /// What was sent (a batch or message id); kept as the transfer's note. 1 to 500 characters,
-    /// not only spaces.
+    /// not only spaces; line breaks but no other control or text-direction characters.
     #[schema(
         example = "batch 2026-11-26/0042",
         min_length = 1,
         max_length = 500,
-        pattern = r"\S"
+        pattern = r"^[^\x00-\x09\x0B-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*[^\s\x00-\x09\x0B-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069][^\x00-\x09\x0B-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]*$"
     )]
     pub reference: String,
 }
