@@ -331,6 +331,30 @@ impl Ledger {
 mod tests {
     use super::*;
 
+    /// An unknown login is checked against `UNKNOWN_LOGIN_HASH`: if that hash did not parse, or
+    /// were cheaper than a real one, the answer would come back early and tell which logins exist.
+    #[tokio::test]
+    async fn an_unknown_login_costs_a_full_argon2_run_like_a_real_one() {
+        let dummy = PasswordHash::new(UNKNOWN_LOGIN_HASH).expect("the dummy hash parses");
+        let mut memory = Memory::default();
+        let real = hash_password(&Password::parse("creditdesk-demo").unwrap())
+            .await
+            .unwrap();
+        let real = PasswordHash::new(&real).unwrap();
+        assert_eq!(dummy.algorithm, real.algorithm);
+        assert_eq!(
+            Params::try_from(&dummy).unwrap(),
+            Params::try_from(&real).unwrap(),
+            "the same memory, iterations and parallelism as the hashes we store"
+        );
+        assert_eq!(dummy.hash.map(|h| h.len()), real.hash.map(|h| h.len()));
+        assert_eq!(
+            matches(&mut memory, "anything", UNKNOWN_LOGIN_HASH),
+            Ok(false),
+            "the dummy hash is checked in full and matches nothing"
+        );
+    }
+
     #[test]
     fn a_login_is_case_insensitive_and_trimmed() {
         assert_eq!(Login::parse("  Reseller1 ").unwrap().as_str(), "reseller1");
