@@ -182,8 +182,33 @@ impl Db {
         Ok(WriteTx { tx, _turn: turn })
     }
 
+    /// Starts a transaction that only reads, so that every statement in it sees one snapshot (a page
+    /// and its totals agree). SQLite: a deferred transaction, whose WAL snapshot is taken at its
+    /// first read. PostgreSQL: REPEATABLE READ, one snapshot for the whole transaction.
+    pub async fn begin_read(&self) -> Result<Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin().await,
+            Backend::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await
+            }
+        }
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+impl Backend {
+    /// `column` with A-Z folded to a-z and every other character left as stored: SQLite's `lower()`
+    /// does exactly that, PostgreSQL's does it under the "C" collation.
+    pub(crate) fn ascii_lower(self, column: &str) -> String {
+        match self {
+            Self::Sqlite => format!("lower({column})"),
+            Self::Postgres => format!("lower({column} COLLATE \"C\")"),
+        }
     }
 }
 

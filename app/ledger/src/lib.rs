@@ -8,9 +8,13 @@ pub mod accounts;
 pub mod actor;
 pub mod clock;
 pub mod db;
+pub mod paging;
+pub mod seed;
 pub mod sessions;
+pub mod sub_account_pages;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod transfer_pages;
 pub mod transfers;
 pub mod users;
 pub mod values;
@@ -24,8 +28,16 @@ pub use accounts::{
 pub use actor::{Actor, Operator};
 pub use clock::Clock;
 pub use db::{Backend, ConnectError, DbSettings};
+pub use paging::{MAX_PAGE_ROWS, SearchText};
+pub use seed::{SeedError, SeedPlan, SeedProgress, SeedReport};
 pub use sessions::{
     ActiveSession, SessionGrant, SessionPolicy, SessionToken, SignInError, SignedIn,
+};
+pub use sub_account_pages::{
+    CursorError, SortDirection, SubAccountCursor, SubAccountPage, SubAccountQuery, SubAccountSort,
+};
+pub use transfer_pages::{
+    BalancePoint, EXPORT_CHUNK_ROWS, TransferCursor, TransferExport, TransferPage, TransferQuery,
 };
 pub use transfers::{
     AccountTransfer, TopUp, Transfer, TransferError, TransferKind, TransferRequest,

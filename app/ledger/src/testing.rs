@@ -164,6 +164,19 @@ pub async fn balance(ledger: &Ledger, account: AccountId) -> i64 {
         .balance
 }
 
+/// Grows the loaded worked example into the `server seed` dataset: `sub_accounts` sub-accounts of
+/// `direct` (every 10th a reseller, every 37th suspended) and `transfers` grants and revokes.
+pub async fn seeded(ledger: &Ledger, sub_accounts: u32, transfers: u32) -> crate::SeedReport {
+    let plan = crate::SeedPlan {
+        sub_accounts,
+        transfers,
+    };
+    ledger
+        .seed(&operator(), &plan, |_| {})
+        .await
+        .expect("seed the test dataset")
+}
+
 /// Asserts that every balance equals the ledger and the total is conserved.
 pub async fn assert_verified(ledger: &Ledger) {
     let report = ledger.verify(&operator()).await.expect("verify the ledger");

@@ -146,6 +146,8 @@ pub struct AccountTransfer {
     pub kind: TransferKind,
     /// The name of the other side's account.
     pub counterparty: String,
+    /// The other side's account.
+    pub counterparty_id: AccountId,
     /// Positive when credits came in, negative when they went out.
     pub change: i64,
     /// This account's balance after the transfer.
@@ -532,7 +534,7 @@ impl TryFrom<TransferRow> for Transfer {
 }
 
 #[derive(sqlx::FromRow)]
-struct AccountTransferRow {
+pub(crate) struct AccountTransferRow {
     #[sqlx(flatten)]
     transfer: TransferRow,
     from_name: String,
@@ -540,7 +542,7 @@ struct AccountTransferRow {
 }
 
 impl AccountTransferRow {
-    fn seen_from(self, account: AccountId) -> Result<AccountTransfer, StoreError> {
+    pub(crate) fn seen_from(self, account: AccountId) -> Result<AccountTransfer, StoreError> {
         let transfer = Transfer::try_from(self.transfer)?;
         let outgoing = transfer.from == account;
         Ok(AccountTransfer {
@@ -551,6 +553,7 @@ impl AccountTransferRow {
             } else {
                 self.from_name
             },
+            counterparty_id: if outgoing { transfer.to } else { transfer.from },
             change: if outgoing {
                 -transfer.amount
             } else {
