@@ -250,13 +250,13 @@ impl Walk<'_> {
     fn matching(&self, statement: &mut Statement) {
         let parent = statement.int(self.parent.0);
         statement.push(&format!(" WHERE a.parent_id = {parent}"));
+        // Kinds and statuses are the ledger's own words, written into the statement so that the
+        // planner can see them (and use the index of suspended sub-accounts).
         if let Some(kind) = self.query.kind {
-            let kind = statement.text(kind.as_str());
-            statement.push(&format!(" AND a.kind = {kind}"));
+            statement.push(&format!(" AND a.kind = '{}'", kind.as_str()));
         }
         if let Some(status) = self.query.status {
-            let status = statement.text(status.as_str());
-            statement.push(&format!(" AND a.status = {status}"));
+            statement.push(&format!(" AND a.status = '{}'", status.as_str()));
         }
         if let Some(search) = &self.query.search {
             let from = statement.text(search.as_str());
@@ -419,12 +419,10 @@ impl Walk<'_> {
             let parent = statement.int(self.parent.0);
             statement.push(&format!(" WHERE t.parent_id = {parent}"));
             if let Some(kind) = self.query.kind {
-                let kind = statement.text(kind.as_str());
-                statement.push(&format!(" AND t.kind = {kind}"));
+                statement.push(&format!(" AND t.kind = '{}'", kind.as_str()));
             }
             if let Some(status) = self.query.status {
-                let status = statement.text(status.as_str());
-                statement.push(&format!(" AND t.status = {status}"));
+                statement.push(&format!(" AND t.status = '{}'", status.as_str()));
             }
         }
         statement

@@ -162,7 +162,7 @@ impl History<'_> {
             common += &format!(" AND t.created_at < {}", statement.int(until));
         }
         if let Some(kind) = self.query.kind {
-            common += &format!(" AND t.kind = {}", statement.text(kind.as_str()));
+            common += &format!(" AND t.kind = '{}'", kind.as_str());
         }
         if let Some(note) = &self.query.note {
             let pattern = statement.text(note.contains_pattern());
@@ -186,10 +186,11 @@ impl History<'_> {
                  ORDER BY t.created_at {order}, t.id {order} LIMIT {limit})"
             )
         };
+        // The names are looked up for the rows shown only, one key each.
         statement.push(&format!(
-            "SELECT x.*, f.name AS from_name, r.name AS to_name FROM ({} o UNION ALL {} i) x \
-             JOIN accounts f ON f.id = x.from_account_id JOIN accounts r ON r.id = x.to_account_id \
-             ORDER BY x.created_at {order}, x.id {order} LIMIT {limit}",
+            "SELECT x.*, (SELECT f.name FROM accounts f WHERE f.id = x.from_account_id) AS from_name, \
+             (SELECT r.name FROM accounts r WHERE r.id = x.to_account_id) AS to_name \
+             FROM ({} o UNION ALL {} i) x ORDER BY x.created_at {order}, x.id {order} LIMIT {limit}",
             branch("from_account_id", "to_account_id"),
             branch("to_account_id", "from_account_id"),
         ));

@@ -24,11 +24,17 @@ pub struct VerifyReport {
     pub drifts: Vec<Drift>,
     /// Non-platform accounts below zero (the schema forbids them; listed to prove it).
     pub negative: Vec<AccountId>,
+    /// Parents whose kept totals (how many sub-accounts of each kind and status, and their credits)
+    /// differ from their sub-accounts.
+    pub totals_drift: Vec<AccountId>,
 }
 
 impl VerifyReport {
     pub fn is_clean(&self) -> bool {
-        self.total == 0 && self.drifts.is_empty() && self.negative.is_empty()
+        self.total == 0
+            && self.drifts.is_empty()
+            && self.negative.is_empty()
+            && self.totals_drift.is_empty()
     }
 }
 
@@ -59,6 +65,22 @@ impl Ledger {
         let transfers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM transfers")
             .fetch_one(&mut *tx)
             .await?;
+        // The grid's kept totals against a count of the sub-accounts themselves, both ways.
+        let totals_drift: Vec<i64> = sqlx::query_scalar(
+            "WITH actual AS ( \
+                 SELECT parent_id, kind, status, COUNT(*) AS accounts, \
+                     CAST(SUM(balance) AS BIGINT) AS credits \
+                 FROM accounts WHERE parent_id IS NOT NULL GROUP BY parent_id, kind, status \
+             ), kept AS ( \
+                 SELECT parent_id, kind, status, accounts, credits FROM sub_account_totals \
+                 WHERE accounts <> 0 OR credits <> 0 \
+             ) \
+             SELECT parent_id FROM (SELECT * FROM actual EXCEPT SELECT * FROM kept) missing \
+             UNION SELECT parent_id FROM (SELECT * FROM kept EXCEPT SELECT * FROM actual) extra \
+             ORDER BY parent_id",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
         tx.commit().await?;
 
         let mut report = VerifyReport {
@@ -68,6 +90,7 @@ impl Ledger {
             total: 0,
             drifts: Vec::new(),
             negative: Vec::new(),
+            totals_drift: totals_drift.into_iter().map(AccountId).collect(),
         };
         for row in rows {
             let is_platform = row.kind == "platform";

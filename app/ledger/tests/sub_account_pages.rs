@@ -5,7 +5,9 @@
 
 use std::collections::HashSet;
 
-use ledger::testing::{actor, neighbours, seeded, transfer_request, with_worked_example};
+use sqlx::Executor;
+
+use ledger::testing::{actor, neighbours, seeded, transfer_request};
 use ledger::{
     AccountId, AccountKind, AccountStatus, Actor, Ledger, ReadError, SearchText, SortDirection,
     SubAccount, SubAccountPage, SubAccountQuery, SubAccountSort,
@@ -93,8 +95,7 @@ fn query(sort: SubAccountSort, direction: SortDirection) -> SubAccountQuery {
 
 #[tokio::test]
 async fn every_sort_pages_forward_and_back_through_every_sub_account_once_in_order() {
-    let (_db, ledger, _) = with_worked_example().await;
-    let dataset = seeded(&ledger, 2_000, 1_500).await;
+    let (_db, ledger, dataset) = seeded(2_000, 1_500).await;
     let direct = &dataset.direct;
     let all = ledger.sub_accounts(direct).await.unwrap();
     assert_eq!(all.len(), 2_003);
@@ -115,8 +116,7 @@ async fn every_sort_pages_forward_and_back_through_every_sub_account_once_in_ord
 
 #[tokio::test]
 async fn the_first_page_counts_every_match_and_the_credits_they_hold() {
-    let (_db, ledger, _) = with_worked_example().await;
-    let dataset = seeded(&ledger, 600, 900).await;
+    let (_db, ledger, dataset) = seeded(600, 900).await;
     let direct = &dataset.direct;
     let all = ledger.sub_accounts(direct).await.unwrap();
 
@@ -132,8 +132,7 @@ async fn the_first_page_counts_every_match_and_the_credits_they_hold() {
 
 #[tokio::test]
 async fn each_filter_shows_exactly_the_sub_accounts_of_that_type_and_status() {
-    let (_db, ledger, _) = with_worked_example().await;
-    let dataset = seeded(&ledger, 800, 1_000).await;
+    let (_db, ledger, dataset) = seeded(800, 1_000).await;
     let direct = &dataset.direct;
     let all = ledger.sub_accounts(direct).await.unwrap();
 
@@ -180,8 +179,7 @@ async fn each_filter_shows_exactly_the_sub_accounts_of_that_type_and_status() {
 
 #[tokio::test]
 async fn a_search_matches_the_start_of_a_name_or_of_a_login_whatever_the_case() {
-    let (_db, ledger, _) = with_worked_example().await;
-    let dataset = seeded(&ledger, 1_500, 500).await;
+    let (_db, ledger, dataset) = seeded(1_500, 500).await;
     let direct = &dataset.direct;
     let all = ledger.sub_accounts(direct).await.unwrap();
     let starts = |text: &str, row: &SubAccount| {
@@ -237,8 +235,7 @@ async fn a_search_matches_the_start_of_a_name_or_of_a_login_whatever_the_case() 
 
 #[tokio::test]
 async fn while_transfers_move_balances_a_walk_by_balance_shows_each_sub_account_once() {
-    let (_db, ledger, _) = with_worked_example().await;
-    let dataset = seeded(&ledger, 1_200, 1_500).await;
+    let (_db, ledger, dataset) = seeded(1_200, 1_500).await;
     let direct = &dataset.direct;
     let accounts = &dataset.sub_accounts;
 
@@ -324,8 +321,7 @@ async fn while_transfers_move_balances_a_walk_by_balance_shows_each_sub_account_
 
 #[tokio::test]
 async fn a_reseller_pages_through_its_own_sub_accounts_only_whatever_it_asks() {
-    let (_db, ledger, example) = with_worked_example().await;
-    let dataset = seeded(&ledger, 300, 100).await;
+    let (_db, ledger, dataset) = seeded(300, 100).await;
     let n = neighbours(&ledger).await;
     let direct = &dataset.direct;
 
@@ -388,7 +384,6 @@ async fn a_reseller_pages_through_its_own_sub_accounts_only_whatever_it_asks() {
 
     // A customer has no sub-accounts to page through.
     let customer = actor(&ledger, "customer1").await;
-    assert_eq!(example.customer_one, customer.account());
     assert!(matches!(
         ledger
             .sub_account_page(&customer, &SubAccountQuery::by_name(PAGE))
@@ -399,8 +394,7 @@ async fn a_reseller_pages_through_its_own_sub_accounts_only_whatever_it_asks() {
 
 #[tokio::test]
 async fn a_cursor_of_another_sort_starts_from_the_first_page() {
-    let (_db, ledger, _) = with_worked_example().await;
-    let dataset = seeded(&ledger, 200, 100).await;
+    let (_db, ledger, dataset) = seeded(200, 100).await;
     let direct = &dataset.direct;
     let by_balance = query(SubAccountSort::Balance, SortDirection::Ascending);
     let cursor = page(&ledger, direct, &by_balance).await.next.unwrap();
@@ -412,4 +406,25 @@ async fn a_cursor_of_another_sort_starts_from_the_first_page() {
         page(&ledger, direct, &by_name_with_it).await,
         page(&ledger, direct, &SubAccountQuery::by_name(PAGE)).await
     );
+}
+
+#[tokio::test]
+async fn verify_reports_kept_totals_that_differ_from_the_sub_accounts() {
+    let (db, ledger, dataset) = seeded(40, 60).await;
+    ledger::testing::assert_verified(&ledger).await;
+    let direct = dataset.direct.account();
+    db.raw_connection()
+        .await
+        .execute(
+            format!(
+                "UPDATE sub_account_totals SET credits = credits + 1 \
+                 WHERE parent_id = {direct} AND kind = 'customer' AND status = 'active'"
+            )
+            .as_str(),
+        )
+        .await
+        .unwrap();
+    let report = ledger.verify(&ledger::testing::operator()).await.unwrap();
+    assert!(!report.is_clean());
+    assert_eq!(report.totals_drift, [direct]);
 }

@@ -22,6 +22,8 @@ CREATE INDEX accounts_children_by_name ON accounts (parent_id, name_key, id);
 CREATE INDEX accounts_children_by_balance ON accounts (parent_id, balance, id);
 CREATE INDEX accounts_children_by_created ON accounts (parent_id, created_at, id);
 CREATE INDEX accounts_children_changed ON accounts (parent_id, last_transfer_id);
+-- Suspended sub-accounts are few: filtering on them reads this small index, not every sub-account.
+CREATE INDEX accounts_children_suspended ON accounts (parent_id, kind) WHERE status = 'suspended';
 
 -- How many sub-accounts of each kind and status a parent has, and the credits they hold: the grid's
 -- totals without counting 100,000 rows. Triggers keep it equal to the accounts table in the same
