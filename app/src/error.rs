@@ -57,6 +57,8 @@ pub enum AppError {
     CrossSite,
     #[error("This pop-up already saved a different transfer; close it and start again")]
     RequestReused,
+    #[error("Enter dates as YYYY-MM-DD, e.g. 2026-11-25")]
+    InvalidDate,
     #[error("The request was not understood; reload the page and try again")]
     BadRequest,
     #[error("Could not reach Creditdesk; check your connection and try again")]
@@ -104,6 +106,7 @@ impl AppError {
             | Self::Unauthenticated
             | Self::CrossSite
             | Self::RequestReused
+            | Self::InvalidDate
             | Self::BadRequest
             | Self::Unreachable
             | Self::Internal => None,
@@ -122,7 +125,8 @@ impl AppError {
             | Self::NameTooLong { .. }
             | Self::InvalidLogin
             | Self::PasswordTooShort { .. }
-            | Self::PasswordTooLong { .. } => 422,
+            | Self::PasswordTooLong { .. }
+            | Self::InvalidDate => 422,
             Self::NotEnoughCredits { .. }
             | Self::SubAccountShort { .. }
             | Self::Suspended { .. }

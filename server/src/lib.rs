@@ -2,6 +2,7 @@
 
 pub mod config;
 pub mod demo;
+pub mod export;
 pub mod operator;
 pub mod telemetry;
 pub mod verify;

@@ -16,6 +16,7 @@ use axum::http::header::{CONTENT_TYPE, HOST, ORIGIN, REFERER, SET_COOKIE};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::middleware::{Next, from_fn_with_state, map_response};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
 use leptos::server_fn::error::{FromServerFnError, SERVER_FN_ERROR_HEADER};
 use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
 use tokio::net::TcpListener;
@@ -39,6 +40,7 @@ pub fn router(state: AppState, config: WebConfig) -> Router {
         config,
     };
     Router::new()
+        .route("/transfers.csv", get(crate::export::transfers_csv))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         // Compress the static assets (the wasm shrinks to about a third); pages stream uncompressed.
         .fallback(file_and_error_handler::<AppState, _>(shell).layer(CompressionLayer::new()))
