@@ -1,6 +1,8 @@
 //! The Creditdesk server: configuration, the HTTP router and the operator commands.
 
+pub mod bench;
 pub mod config;
+pub mod dataset;
 pub mod demo;
 pub mod export;
 pub mod operator;

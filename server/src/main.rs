@@ -5,7 +5,7 @@ use clap::Parser;
 use ledger::{Ledger, WorkedExampleError};
 use server::config::{Cli, Command, ResellerCommand, UserCommand};
 use server::web::WebConfig;
-use server::{demo, operator, telemetry, verify, web};
+use server::{bench, dataset, demo, operator, telemetry, verify, web};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -48,14 +48,20 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 ExitCode::SUCCESS
             }
         },
-        Command::Verify => {
-            let report = ledger.verify(&operator::operator()).await?;
-            verify::print(&report);
-            if report.is_clean() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
+        Command::Verify => verified(&ledger.verify(&operator::operator()).await?),
+        Command::Seed {
+            sub_accounts,
+            transfers,
+        } => {
+            let plan = ledger::SeedPlan {
+                sub_accounts,
+                transfers,
+            };
+            verified(&dataset::seed(&ledger, plan).await?)
+        }
+        Command::BenchReads(args) => {
+            bench::run(&ledger, &args).await?;
+            ExitCode::SUCCESS
         }
         Command::Reseller {
             command: ResellerCommand::Create { name, login },
@@ -80,4 +86,14 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
     };
     ledger.close().await;
     Ok(code)
+}
+
+/// Prints the report; success only when it is clean.
+fn verified(report: &ledger::VerifyReport) -> ExitCode {
+    verify::print(report);
+    if report.is_clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }
