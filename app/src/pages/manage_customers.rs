@@ -132,6 +132,7 @@ fn GridTools(view: Memo<SubAccountView>) -> impl IntoView {
         Some(AccountStatus::Suspended) => "suspended",
         None => "",
     };
+    let sort_code = move || view.with(sort_code_of);
     // Without script the form still works: Enter in the search box submits it.
     view! {
         <form class="grid-tools" role="search" method="get" action=PATH aria-label="Sub-accounts">
@@ -159,6 +160,24 @@ fn GridTools(view: Memo<SubAccountView>) -> impl IntoView {
                     <option value="suspended" selected=move || status_code() == "suspended">"Suspended"</option>
                 </select>
             </div>
+            // On a phone the column headers are hidden: the same sorts, as a list.
+            <div class="field phone-only">
+                <label for="grid-sort">"Sort"</label>
+                <select id="grid-sort" prop:value=sort_code on:change=move |event| {
+                    let code = event_target_value(&event);
+                    if let Some((sort, _, _)) = SORTS.iter().find(|(_, _, value)| *value == code) {
+                        let mut changed = view.get_untracked().sorted_by(*sort);
+                        if sort_code_of(&changed) != code {
+                            changed = changed.sorted_by(*sort);
+                        }
+                        go.run((changed, false));
+                    }
+                }>
+                    {SORTS.iter().map(|(_, label, value)| view! {
+                        <option value=*value selected=move || sort_code() == *value>{*label}</option>
+                    }).collect_view()}
+                </select>
+            </div>
             {move || view.with(|view| view.to_query())
                 .into_iter()
                 .filter(|(name, _)| matches!(*name, "sort" | "dir"))
@@ -166,6 +185,37 @@ fn GridTools(view: Memo<SubAccountView>) -> impl IntoView {
                 .collect_view()}
         </form>
     }
+}
+
+/// The sorts a phone offers in a list: (sort, label, value).
+const SORTS: [(SubAccountSort, &str, &str); 6] = [
+    (SubAccountSort::Name, "Name, A to Z", "name-asc"),
+    (SubAccountSort::Name, "Name, Z to A", "name-desc"),
+    (
+        SubAccountSort::Balance,
+        "Largest balance first",
+        "balance-desc",
+    ),
+    (
+        SubAccountSort::Balance,
+        "Smallest balance first",
+        "balance-asc",
+    ),
+    (SubAccountSort::Created, "Newest first", "created-desc"),
+    (SubAccountSort::Created, "Oldest first", "created-asc"),
+];
+
+fn sort_code_of(view: &SubAccountView) -> String {
+    let sort = match view.sort {
+        SubAccountSort::Name => "name",
+        SubAccountSort::Balance => "balance",
+        SubAccountSort::Created => "created",
+    };
+    let direction = match view.direction {
+        SortDirection::Ascending => "asc",
+        SortDirection::Descending => "desc",
+    };
+    format!("{sort}-{direction}")
 }
 
 /// Which pop-up is open.
