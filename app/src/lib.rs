@@ -25,6 +25,7 @@ use crate::pages::home::Home;
 use crate::pages::manage_customers::ManageCustomers;
 use crate::pages::not_found::NotFound;
 use crate::pages::sign_in::SignIn;
+use crate::pages::transfers::TransfersPage;
 
 /// The brand mark in the browser tab, inline so that it costs no request.
 const FAVICON: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24'%3E\
@@ -74,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("account") view=AccountHome />
                     <Route path=path!("api-keys") view=ApiKeys />
                     <Route path=path!("change-password") view=ChangePassword />
+                    <Route path=path!("transfers") view=TransfersPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -65,6 +65,8 @@ pub struct AccountSummary {
     pub status: AccountStatus,
     /// For a sub-account, the login of its user; for one's own account, the signed-in login.
     pub login: Option<String>,
+    /// When the account was opened, in milliseconds since the Unix epoch.
+    pub created_at: i64,
 }
 
 /// The "Add reseller" / "Add customer" form. Mirrors `ledger::NewSubAccount`, before parsing.
@@ -170,7 +172,7 @@ impl PasswordChange {
 pub const TRANSFERS_PAGE: u32 = 20;
 
 /// Mirrors `ledger::TransferKind`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TransferKind {
     Grant,
     Revoke,
@@ -187,6 +189,16 @@ impl TransferKind {
             Self::Usage => "Usage",
         }
     }
+
+    /// Its name in URLs and downloads, the ledger's own.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Grant => "grant",
+            Self::Revoke => "revoke",
+            Self::TopUp => "top_up",
+            Self::Usage => "usage",
+        }
+    }
 }
 
 /// One transfer seen from one account's list of transfers. Mirrors `ledger::AccountTransfer`.
@@ -196,6 +208,7 @@ pub struct AccountTransfer {
     pub kind: TransferKind,
     /// The other side of the movement.
     pub counterparty: String,
+    pub counterparty_id: i64,
     /// Positive when credits came in, negative when they went out.
     pub change: i64,
     /// The viewer's balance after this entry.
@@ -205,6 +218,245 @@ pub struct AccountTransfer {
     pub actor: String,
     /// Milliseconds since the Unix epoch.
     pub at: i64,
+}
+
+/// Rows per page of Manage Customers.
+pub const GRID_PAGE: u32 = 50;
+
+/// How Manage Customers is sorted. Mirrors `ledger::SubAccountSort`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum SubAccountSort {
+    #[default]
+    Name,
+    Balance,
+    Created,
+}
+
+/// Mirrors `ledger::SortDirection`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum SortDirection {
+    #[default]
+    Ascending,
+    Descending,
+}
+
+impl SortDirection {
+    fn flipped(self) -> Self {
+        match self {
+            Self::Ascending => Self::Descending,
+            Self::Descending => Self::Ascending,
+        }
+    }
+}
+
+/// What Manage Customers shows: everything its URL's query string holds (`q`, `kind`, `status`,
+/// `sort`, `dir`, `cursor`), so that a reload, Back or a shared link shows the same view.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct SubAccountView {
+    /// The start of a name or of a login.
+    pub q: String,
+    pub kind: Option<AccountKind>,
+    pub status: Option<AccountStatus>,
+    pub sort: SubAccountSort,
+    pub direction: SortDirection,
+    /// The page: a cursor from the previous answer's `next` or `previous`; the first when absent.
+    pub cursor: Option<String>,
+}
+
+impl SubAccountView {
+    /// Reads the query string (`get` gives a parameter's value); anything unknown means the default.
+    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Self {
+        Self {
+            q: get("q").unwrap_or_default(),
+            kind: match get("kind").as_deref() {
+                Some("resellers") => Some(AccountKind::Reseller),
+                Some("customers") => Some(AccountKind::Customer),
+                _ => None,
+            },
+            status: match get("status").as_deref() {
+                Some("active") => Some(AccountStatus::Active),
+                Some("suspended") => Some(AccountStatus::Suspended),
+                _ => None,
+            },
+            sort: match get("sort").as_deref() {
+                Some("balance") => SubAccountSort::Balance,
+                Some("created") => SubAccountSort::Created,
+                _ => SubAccountSort::Name,
+            },
+            direction: match get("dir").as_deref() {
+                Some("desc") => SortDirection::Descending,
+                _ => SortDirection::Ascending,
+            },
+            cursor: get("cursor").filter(|cursor| !cursor.is_empty()),
+        }
+    }
+
+    /// The query string's parameters, defaults left out.
+    pub fn to_query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
+        if !self.q.is_empty() {
+            query.push(("q", self.q.clone()));
+        }
+        match self.kind {
+            Some(AccountKind::Reseller) => query.push(("kind", "resellers".into())),
+            Some(AccountKind::Customer) => query.push(("kind", "customers".into())),
+            Some(AccountKind::Platform | AccountKind::DirectReseller) | None => {}
+        }
+        match self.status {
+            Some(AccountStatus::Active) => query.push(("status", "active".into())),
+            Some(AccountStatus::Suspended) => query.push(("status", "suspended".into())),
+            None => {}
+        }
+        match self.sort {
+            SubAccountSort::Name => {}
+            SubAccountSort::Balance => query.push(("sort", "balance".into())),
+            SubAccountSort::Created => query.push(("sort", "created".into())),
+        }
+        if self.direction == SortDirection::Descending {
+            query.push(("dir", "desc".into()));
+        }
+        if let Some(cursor) = &self.cursor {
+            query.push(("cursor", cursor.clone()));
+        }
+        query
+    }
+
+    /// Sorted by `sort`: the other way round if it already is, else in its natural order (names
+    /// A-Z, the largest balance and the newest first). Back on the first page.
+    pub fn sorted_by(&self, sort: SubAccountSort) -> Self {
+        let direction = if self.sort == sort {
+            self.direction.flipped()
+        } else {
+            match sort {
+                SubAccountSort::Name => SortDirection::Ascending,
+                SubAccountSort::Balance | SubAccountSort::Created => SortDirection::Descending,
+            }
+        };
+        Self {
+            sort,
+            direction,
+            cursor: None,
+            ..self.clone()
+        }
+    }
+
+    /// The same view at another page.
+    pub fn at(&self, cursor: Option<String>) -> Self {
+        Self {
+            cursor,
+            ..self.clone()
+        }
+    }
+}
+
+/// One page of Manage Customers. Mirrors `ledger::SubAccountPage`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubAccountList {
+    pub rows: Vec<AccountSummary>,
+    pub next: Option<String>,
+    pub previous: Option<String>,
+    /// How many sub-accounts match the search and filters, and the credits they hold.
+    pub matching: i64,
+    pub matching_credits: i64,
+}
+
+/// Transfers per page of the transfers page.
+pub const TRANSFER_LIST_PAGE: u32 = 50;
+
+/// What the transfers page shows: everything its URL's query string holds (`account`, `from`,
+/// `to`, `kind`, `counterparty`, `note`, `cursor`). The CSV download takes the same parameters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub struct TransferView {
+    /// The signed-in account's own when absent.
+    pub account: Option<i64>,
+    /// The first day shown, `YYYY-MM-DD` (UTC), or empty.
+    pub from: String,
+    /// The last day shown, `YYYY-MM-DD` (UTC), or empty.
+    pub to: String,
+    pub kind: Option<TransferKind>,
+    pub counterparty: Option<i64>,
+    /// Text anywhere in the note.
+    pub note: String,
+    pub cursor: Option<String>,
+}
+
+impl TransferView {
+    /// Reads the query string (`get` gives a parameter's value); anything unknown means the default.
+    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Self {
+        let id = |name| get(name).and_then(|id| id.parse().ok());
+        Self {
+            account: id("account"),
+            from: get("from").unwrap_or_default(),
+            to: get("to").unwrap_or_default(),
+            kind: match get("kind").as_deref() {
+                Some("grant") => Some(TransferKind::Grant),
+                Some("revoke") => Some(TransferKind::Revoke),
+                Some("top_up") => Some(TransferKind::TopUp),
+                Some("usage") => Some(TransferKind::Usage),
+                _ => None,
+            },
+            counterparty: id("counterparty"),
+            note: get("note").unwrap_or_default(),
+            cursor: get("cursor").filter(|cursor| !cursor.is_empty()),
+        }
+    }
+
+    /// The query string's parameters, defaults left out.
+    pub fn to_query(&self) -> Vec<(&'static str, String)> {
+        let mut query = Vec::new();
+        if let Some(account) = self.account {
+            query.push(("account", account.to_string()));
+        }
+        for (name, value) in [("from", &self.from), ("to", &self.to)] {
+            if !value.is_empty() {
+                query.push((name, value.clone()));
+            }
+        }
+        if let Some(kind) = self.kind {
+            query.push(("kind", kind.code().into()));
+        }
+        if let Some(counterparty) = self.counterparty {
+            query.push(("counterparty", counterparty.to_string()));
+        }
+        if !self.note.is_empty() {
+            query.push(("note", self.note.clone()));
+        }
+        if let Some(cursor) = &self.cursor {
+            query.push(("cursor", cursor.clone()));
+        }
+        query
+    }
+
+    /// The same view at another page.
+    pub fn at(&self, cursor: Option<String>) -> Self {
+        Self {
+            cursor,
+            ..self.clone()
+        }
+    }
+}
+
+/// One page of an account's transfers. Mirrors `ledger::TransferPage`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferList {
+    /// Whose transfers these are, with its balance now.
+    pub account: AccountSummary,
+    pub rows: Vec<AccountTransfer>,
+    /// Older transfers.
+    pub next: Option<String>,
+    /// Newer transfers.
+    pub previous: Option<String>,
+}
+
+/// Steps of the balance chart: its points are one more.
+pub const CHART_POINTS: u32 = 48;
+
+/// One account's balance at one moment. Mirrors `ledger::BalancePoint`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BalancePoint {
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
+    pub balance: i64,
 }
 
 /// The answer to a saved credit change: the entry it made and both balances after it.
@@ -274,7 +526,10 @@ pub struct CreatedApiKey {
 /// Each wire enum converts to and from the ledger enum it mirrors (server only: the wasm has no ledger).
 #[cfg(feature = "ssr")]
 mod mirrors {
-    use super::{AccountKind, AccountStatus, ApiScope, TransferKind};
+    use super::{
+        AccountKind, AccountStatus, ApiScope, BalancePoint, SortDirection, SubAccountSort,
+        TransferKind,
+    };
 
     impl From<ApiScope> for ledger::Scope {
         fn from(scope: ApiScope) -> Self {
@@ -322,6 +577,45 @@ mod mirrors {
             match status {
                 AccountStatus::Active => Self::Active,
                 AccountStatus::Suspended => Self::Suspended,
+            }
+        }
+    }
+
+    impl From<TransferKind> for ledger::TransferKind {
+        fn from(kind: TransferKind) -> Self {
+            match kind {
+                TransferKind::Grant => Self::Grant,
+                TransferKind::Revoke => Self::Revoke,
+                TransferKind::TopUp => Self::TopUp,
+                TransferKind::Usage => Self::Usage,
+            }
+        }
+    }
+
+    impl From<SubAccountSort> for ledger::SubAccountSort {
+        fn from(sort: SubAccountSort) -> Self {
+            match sort {
+                SubAccountSort::Name => Self::Name,
+                SubAccountSort::Balance => Self::Balance,
+                SubAccountSort::Created => Self::Created,
+            }
+        }
+    }
+
+    impl From<SortDirection> for ledger::SortDirection {
+        fn from(direction: SortDirection) -> Self {
+            match direction {
+                SortDirection::Ascending => Self::Ascending,
+                SortDirection::Descending => Self::Descending,
+            }
+        }
+    }
+
+    impl From<ledger::BalancePoint> for BalancePoint {
+        fn from(point: ledger::BalancePoint) -> Self {
+            Self {
+                at: point.at,
+                balance: point.balance,
             }
         }
     }
@@ -378,6 +672,83 @@ mod tests {
         assert_eq!(
             CreditChange::parse("-99999999999999999999").map(CreditChange::signed),
             Ok(-i64::MAX)
+        );
+    }
+
+    fn query(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        }
+    }
+
+    #[test]
+    fn the_grid_view_round_trips_through_the_query_string() {
+        let view = SubAccountView {
+            q: "Acme t".into(),
+            kind: Some(AccountKind::Customer),
+            status: Some(AccountStatus::Suspended),
+            sort: SubAccountSort::Balance,
+            direction: SortDirection::Descending,
+            cursor: Some("Nbd12.7.30".into()),
+        };
+        let pairs = view.to_query();
+        let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(SubAccountView::from_query(query(&borrowed)), view);
+        assert!(SubAccountView::default().to_query().is_empty());
+        assert_eq!(
+            SubAccountView::from_query(query(&[
+                ("kind", "platform"),
+                ("sort", "x"),
+                ("dir", "up")
+            ])),
+            SubAccountView::default()
+        );
+    }
+
+    #[test]
+    fn a_header_sorts_its_natural_way_first_then_the_other_way_from_the_first_page() {
+        let view = SubAccountView::default().at(Some("Nna0.5.acme".into()));
+        let by_balance = view.sorted_by(SubAccountSort::Balance);
+        assert_eq!(
+            (
+                by_balance.sort,
+                by_balance.direction,
+                by_balance.cursor.as_deref()
+            ),
+            (SubAccountSort::Balance, SortDirection::Descending, None)
+        );
+        let again = by_balance.sorted_by(SubAccountSort::Balance);
+        assert_eq!(again.direction, SortDirection::Ascending);
+        assert_eq!(
+            view.sorted_by(SubAccountSort::Name).direction,
+            SortDirection::Descending
+        );
+    }
+
+    #[test]
+    fn the_transfer_view_round_trips_through_the_query_string() {
+        let view = TransferView {
+            account: Some(42),
+            from: "2026-01-01".into(),
+            to: "2026-03-31".into(),
+            kind: Some(TransferKind::TopUp),
+            counterparty: Some(7),
+            note: "INV-0".into(),
+            cursor: Some("O1795635600000.42".into()),
+        };
+        let pairs = view.to_query();
+        let borrowed: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(TransferView::from_query(query(&borrowed)), view);
+        assert_eq!(
+            TransferView::from_query(query(&[("account", "x"), ("kind", "bonus")])),
+            TransferView::default()
         );
     }
 

@@ -14,6 +14,9 @@ const siteRoot = process.env.CREDITDESK_SITE_ROOT ?? join(repo, 'target/site');
 
 type Creditdesk = { baseURL: string; databaseURL: string; verify: () => string };
 
+/** `server seed`'s dataset instead of the bare demo data: the demo plus this many sub-accounts and transfers. */
+type Dataset = { subAccounts: number; transfers: number } | undefined;
+
 async function freePort(): Promise<number> {
   return new Promise((done, fail) => {
     const probe = createServer();
@@ -55,11 +58,15 @@ async function waitUntilServing(baseURL: string, child: ChildProcess, log: () =>
   throw new Error(`server did not start:\n${log()}`);
 }
 
-export const test = base.extend<{ creditdesk: Creditdesk }>({
-  creditdesk: async ({}, use) => {
+export const test = base.extend<{ creditdesk: Creditdesk; dataset: Dataset }>({
+  dataset: [undefined, { option: true }],
+  creditdesk: async ({ dataset }, use) => {
     const database = freshDatabase();
     const env = { ...process.env, DATABASE_URL: database.url, RUST_LOG: 'warn' };
-    execFileSync(serverBin, ['demo'], { env });
+    const load = dataset
+      ? ['seed', '--sub-accounts', `${dataset.subAccounts}`, '--transfers', `${dataset.transfers}`]
+      : ['demo'];
+    execFileSync(serverBin, load, { env });
     const port = await freePort();
     const baseURL = `http://127.0.0.1:${port}`;
     let output = '';

@@ -40,6 +40,18 @@ pub enum Command {
     },
     /// Recompute every balance from the ledger; exits non-zero on any drift.
     Verify,
+    /// Build a dataset for measuring at scale under the demo's direct reseller: an empty database
+    /// gets the demo first; a database with anything beyond the demo is refused.
+    Seed {
+        /// Sub-accounts of the direct reseller (every tenth a reseller with two customers).
+        #[arg(long, default_value_t = 100_000)]
+        sub_accounts: u32,
+        /// Grants and revokes, spread over the past year.
+        #[arg(long, default_value_t = 1_000_000)]
+        transfers: u32,
+    },
+    /// Measure the read paths through HTTP against a running server (seeded with `seed`).
+    BenchReads(crate::bench::BenchArgs),
     /// Direct resellers (platform operators only).
     Reseller {
         #[command(subcommand)]

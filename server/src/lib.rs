@@ -1,8 +1,11 @@
 //! The Creditdesk server: configuration, the HTTP router and the operator commands.
 
 pub mod api;
+pub mod bench;
 pub mod config;
+pub mod dataset;
 pub mod demo;
+pub mod export;
 pub mod operator;
 pub mod proxy;
 pub mod telemetry;

@@ -4,7 +4,7 @@ use app::state::AppState;
 use clap::Parser;
 use ledger::{Ledger, WorkedExampleError};
 use server::config::{ApiKeyCommand, Cli, Command, ResellerCommand, UserCommand};
-use server::{demo, operator, telemetry, verify, web};
+use server::{bench, dataset, demo, operator, telemetry, verify, web};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -44,14 +44,20 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 ExitCode::SUCCESS
             }
         },
-        Command::Verify => {
-            let report = ledger.verify(&operator::operator()).await?;
-            verify::print(&report);
-            if report.is_clean() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            }
+        Command::Verify => verified(&ledger.verify(&operator::operator()).await?),
+        Command::Seed {
+            sub_accounts,
+            transfers,
+        } => {
+            let plan = ledger::SeedPlan {
+                sub_accounts,
+                transfers,
+            };
+            verified(&dataset::seed(&ledger, plan).await?)
+        }
+        Command::BenchReads(args) => {
+            bench::run(&ledger, &args).await?;
+            ExitCode::SUCCESS
         }
         Command::Reseller {
             command: ResellerCommand::Create { name, login },
@@ -116,4 +122,14 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
     };
     ledger.close().await;
     Ok(code)
+}
+
+/// Prints the report; success only when it is clean.
+fn verified(report: &ledger::VerifyReport) -> ExitCode {
+    verify::print(report);
+    if report.is_clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
 }

@@ -33,6 +33,9 @@ pub fn print(report: &VerifyReport) {
             outside.broken
         );
     }
+    for parent in &report.totals_drift {
+        println!("TOTALS  account {parent}: the kept totals of its sub-accounts differ from them");
+    }
     if report.is_clean() {
         println!("OK: every balance equals the ledger");
     } else {

@@ -20,6 +20,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{Next, from_fn, from_fn_with_state, map_response};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
 use http_body_util::LengthLimitError;
 use leptos::nonce::Nonce;
 use leptos::prelude::{provide_context, use_context};
@@ -72,6 +73,7 @@ pub fn router(state: AppState, config: WebConfig) -> Router {
         config,
     };
     Router::new()
+        .route("/transfers.csv", get(crate::export::transfers_csv))
         .leptos_routes_with_context(&state, routes, provide_response_nonce, move || {
             shell(options.clone())
         })

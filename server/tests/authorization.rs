@@ -6,8 +6,9 @@ mod support;
 use app::error::AppError;
 use app::model::{self, AccountStatus};
 use app::server_fns::{
-    AccountTransfers, ChangePassword, CreateSubAccount, MyAccount, RenameSubAccount,
-    SetSubAccountStatus, SubAccounts, TransferCredits,
+    AccountTransfers, BalanceHistory, ChangePassword, CreateSubAccount, MyAccount,
+    RenameSubAccount, SetSubAccountStatus, SubAccountPage, SubAccounts, TransferCredits,
+    TransferPage,
 };
 use ledger::testing::{self, operator, transfer_request};
 use ledger::{AccountId, AccountKind};
@@ -104,17 +105,52 @@ enum Call {
     Grant,
     Revoke,
     ReadTransfers,
+    ReadTransferPage,
+    ReadBalanceChart,
+    /// `GET /transfers.csv?account=…`: not a server function, but the same rule and answers.
+    DownloadTransfers,
     Rename,
     Suspend,
 }
 
-const CALLS: [Call; 5] = [
+const CALLS: [Call; 8] = [
     Call::Grant,
     Call::Revoke,
     Call::ReadTransfers,
+    Call::ReadTransferPage,
+    Call::ReadBalanceChart,
+    Call::DownloadTransfers,
     Call::Rename,
     Call::Suspend,
 ];
+
+/// The download's answer in the terms of a server function's: a refusal's message is an
+/// `AppError`'s, and signed out it sends the browser to the sign-in page.
+async fn download(browser: &Browser, account: i64) -> Result<(), Failure> {
+    let response = browser
+        .fetch(&format!("/transfers.csv?account={account}"))
+        .await;
+    let status = response.status().as_u16();
+    let to_sign_in = response
+        .headers()
+        .get("location")
+        .is_some_and(|location| location == "/sign-in");
+    let text = response.text().await.unwrap();
+    match status {
+        200 => Ok(()),
+        303 if to_sign_in => Err(Failure {
+            status: 401,
+            error: AppError::Unauthenticated,
+        }),
+        _ => {
+            let error = [AppError::SubAccountNotFound, AppError::NotAReseller]
+                .into_iter()
+                .find(|error| error.to_string() == text)
+                .unwrap_or_else(|| panic!("{status}: {text}"));
+            Err(Failure { status, error })
+        }
+    }
+}
 
 /// Moves `credits` ("1", "-1") between the caller and `target`.
 async fn move_credits(
@@ -158,6 +194,25 @@ impl Call {
                 })
                 .await
                 .map(drop),
+            Call::ReadTransferPage => browser
+                .call(TransferPage {
+                    view: model::TransferView {
+                        account: Some(target),
+                        ..model::TransferView::default()
+                    },
+                })
+                .await
+                .map(drop),
+            Call::ReadBalanceChart => browser
+                .call(BalanceHistory {
+                    view: model::TransferView {
+                        account: Some(target),
+                        ..model::TransferView::default()
+                    },
+                })
+                .await
+                .map(drop),
+            Call::DownloadTransfers => download(browser, target).await,
             Call::Rename => rename(browser, target, "Renamed").await,
             Call::Suspend => set_status(browser, target, AccountStatus::Suspended).await,
         }
@@ -168,7 +223,10 @@ impl Call {
         let undo = match self {
             Call::Grant => move_credits(browser, target, "-1", "undo").await,
             Call::Revoke => move_credits(browser, target, "1", "undo").await,
-            Call::ReadTransfers => Ok(()),
+            Call::ReadTransfers
+            | Call::ReadTransferPage
+            | Call::ReadBalanceChart
+            | Call::DownloadTransfers => Ok(()),
             Call::Rename => rename(browser, target, name).await,
             Call::Suspend => set_status(browser, target, AccountStatus::Active).await,
         };
@@ -179,7 +237,13 @@ impl Call {
         match (self, target) {
             (_, Target::OwnChild) => true,
             // Reads reach everything below the caller; moves and management only direct children.
-            (Call::ReadTransfers, Target::Grandchild) => true,
+            (
+                Call::ReadTransfers
+                | Call::ReadTransferPage
+                | Call::ReadBalanceChart
+                | Call::DownloadTransfers,
+                Target::Grandchild,
+            ) => true,
             _ => false,
         }
     }
@@ -352,6 +416,15 @@ async fn calls_without_a_target_depend_on_who_calls() {
             "change_password",
             anonymous.call(new_password()).await.map(drop),
         ),
+        (
+            "sub_account_page",
+            anonymous
+                .call(SubAccountPage {
+                    view: model::SubAccountView::default(),
+                })
+                .await
+                .map(drop),
+        ),
     ];
     assert_all_refused(refusals, 401, &AppError::Unauthenticated);
 
@@ -368,6 +441,15 @@ async fn calls_without_a_target_depend_on_who_calls() {
         (
             "create_sub_account",
             customer.call(new_customer("acme-child")).await.map(drop),
+        ),
+        (
+            "sub_account_page",
+            customer
+                .call(SubAccountPage {
+                    view: model::SubAccountView::default(),
+                })
+                .await
+                .map(drop),
         ),
     ];
     assert_all_refused(refusals, 403, &AppError::NotAReseller);

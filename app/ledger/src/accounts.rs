@@ -179,28 +179,28 @@ macro_rules! select_sub_account {
 
 /// Which of the actor's direct sub-accounts to list; every filter left empty matches everything.
 #[derive(Debug, Clone, Default)]
-pub struct SubAccountQuery {
+pub struct SubAccountSearch {
     /// Text the name or the login contains, regardless of case.
     pub text: Option<String>,
     pub kind: Option<AccountKind>,
     pub status: Option<AccountStatus>,
     /// The last sub-account of the previous page.
-    pub after: Option<SubAccountCursor>,
+    pub after: Option<SubAccountSearchCursor>,
     pub limit: u32,
 }
 
 /// Where a page of sub-accounts ended: pages are ordered by (name, id).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SubAccountCursor {
+pub struct SubAccountSearchCursor {
     pub name: String,
     pub id: AccountId,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SubAccountPage {
+pub struct SubAccountSearchPage {
     pub sub_accounts: Vec<SubAccount>,
     /// Where the next page starts, when this page is full.
-    pub next: Option<SubAccountCursor>,
+    pub next: Option<SubAccountSearchCursor>,
 }
 
 /// What a reseller fills in to open a sub-account.
@@ -432,8 +432,8 @@ impl Ledger {
     pub async fn find_sub_accounts(
         &self,
         actor: &Actor,
-        query: &SubAccountQuery,
-    ) -> Result<SubAccountPage, ReadError> {
+        query: &SubAccountSearch,
+    ) -> Result<SubAccountSearchPage, ReadError> {
         if actor.kind() == AccountKind::Customer {
             return Err(ReadError::NotAReseller);
         }
@@ -468,11 +468,11 @@ impl Ledger {
         let next = sub_accounts
             .last()
             .filter(|_| full)
-            .map(|last| SubAccountCursor {
+            .map(|last| SubAccountSearchCursor {
                 name: last.account.name.clone(),
                 id: last.account.id,
             });
-        Ok(SubAccountPage { sub_accounts, next })
+        Ok(SubAccountSearchPage { sub_accounts, next })
     }
 
     /// One of the actor's direct sub-accounts.

@@ -255,6 +255,20 @@ impl Db {
         Ok(())
     }
 
+    /// Starts a transaction that only reads, so that every statement in it sees one snapshot (a page
+    /// and its totals agree). SQLite: a deferred transaction, whose WAL snapshot is taken at its
+    /// first read. PostgreSQL: REPEATABLE READ, one snapshot for the whole transaction.
+    pub async fn begin_read(&self) -> Result<Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin().await,
+            Backend::Postgres => {
+                self.pool
+                    .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                    .await
+            }
+        }
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
@@ -266,6 +280,17 @@ fn advisory_lock_id(key: &str) -> i64 {
     let mut first = [0_u8; 8];
     first.copy_from_slice(&digest[..8]);
     i64::from_be_bytes(first)
+}
+
+impl Backend {
+    /// `column` with A-Z folded to a-z and every other character left as stored: SQLite's `lower()`
+    /// does exactly that, PostgreSQL's does it under the "C" collation.
+    pub(crate) fn ascii_lower(self, column: &str) -> String {
+        match self {
+            Self::Sqlite => format!("lower({column})"),
+            Self::Postgres => format!("lower({column} COLLATE \"C\")"),
+        }
+    }
 }
 
 fn backend_of(url: &str) -> Result<Backend, ConnectError> {

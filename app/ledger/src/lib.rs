@@ -9,9 +9,13 @@ pub mod actor;
 pub mod api_keys;
 pub mod clock;
 pub mod db;
+pub mod paging;
+pub mod seed;
 pub mod sessions;
+pub mod sub_account_pages;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod transfer_pages;
 pub mod transfers;
 pub mod users;
 pub mod values;
@@ -20,7 +24,7 @@ pub mod worked_example;
 
 pub use accounts::{
     Account, AccountId, AccountKind, AccountStatus, ManageError, NewSubAccount, OpenAccountError,
-    ReadError, SubAccount, SubAccountCursor, SubAccountPage, SubAccountQuery,
+    ReadError, SubAccount, SubAccountSearch, SubAccountSearchCursor, SubAccountSearchPage,
 };
 pub use actor::{Actor, Operator};
 pub use api_keys::{
@@ -29,12 +33,20 @@ pub use api_keys::{
 };
 pub use clock::Clock;
 pub use db::{Backend, ConnectError, DbSettings};
+pub use paging::{MAX_PAGE_ROWS, SearchText};
+pub use seed::{SeedError, SeedPlan, SeedProgress, SeedReport};
 pub use sessions::{
     ActiveSession, SessionGrant, SessionPolicy, SessionToken, SignInError, SignedIn,
 };
+pub use sub_account_pages::{
+    CursorError, SortDirection, SubAccountCursor, SubAccountPage, SubAccountQuery, SubAccountSort,
+};
+pub use transfer_pages::{
+    BalancePoint, EXPORT_CHUNK_ROWS, TransferCursor, TransferExport, TransferPage, TransferQuery,
+};
 pub use transfers::{
-    AccountTransfer, Applied, TopUp, Transfer, TransferError, TransferKind, TransferQuery,
-    TransferRequest, TransferSeen, UsageDebit,
+    AccountTransfer, Applied, TopUp, Transfer, TransferError, TransferKind, TransferRequest,
+    TransferSearch, TransferSeen, UsageDebit,
 };
 pub use users::{
     ChangePasswordError, Login, LoginError, Password, PasswordError, SetPasswordError,

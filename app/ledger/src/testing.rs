@@ -225,6 +225,26 @@ pub async fn balance(ledger: &Ledger, account: AccountId) -> i64 {
         .balance
 }
 
+/// A fresh database with the `server seed` dataset: the worked example dated a year ago, then
+/// `sub_accounts` sub-accounts of `direct` (every 10th a reseller, every 37th suspended) and
+/// `transfers` grants and revokes spread over the year since.
+pub async fn seeded(
+    sub_accounts: u32,
+    transfers: u32,
+) -> (TestDatabase, Ledger, crate::SeedReport) {
+    let db = TestDatabase::new().await;
+    let ledger = db.ledger().await;
+    let plan = crate::SeedPlan {
+        sub_accounts,
+        transfers,
+    };
+    let dataset = ledger
+        .seed(&operator(), &plan, |_| {})
+        .await
+        .expect("seed the test dataset");
+    (db, ledger, dataset)
+}
+
 /// Asserts that every balance equals the ledger and the total is conserved.
 pub async fn assert_verified(ledger: &Ledger) {
     let report = ledger.verify(&operator()).await.expect("verify the ledger");

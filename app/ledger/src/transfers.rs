@@ -177,7 +177,7 @@ impl Transfer {
 
 /// Which of one account's transfers to list; every filter left empty matches everything.
 #[derive(Debug, Clone, Default)]
-pub struct TransferQuery {
+pub struct TransferSearch {
     /// The account whose transfers to list; the actor's own when `None`.
     pub account: Option<AccountId>,
     pub kind: Option<TransferKind>,
@@ -221,6 +221,8 @@ pub struct AccountTransfer {
     pub kind: TransferKind,
     /// The name of the other side's account.
     pub counterparty: String,
+    /// The other side's account.
+    pub counterparty_id: AccountId,
     /// Positive when credits came in, negative when they went out.
     pub change: i64,
     /// This account's balance after the transfer.
@@ -448,11 +450,11 @@ impl Ledger {
         before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<AccountTransfer>, ReadError> {
-        let query = TransferQuery {
+        let query = TransferSearch {
             account,
             before,
             limit,
-            ..TransferQuery::default()
+            ..TransferSearch::default()
         };
         self.find_transfers(actor, &query).await
     }
@@ -465,7 +467,7 @@ impl Ledger {
     pub async fn find_transfers(
         &self,
         actor: &Actor,
-        query: &TransferQuery,
+        query: &TransferSearch,
     ) -> Result<Vec<AccountTransfer>, ReadError> {
         let account = query.account.unwrap_or(actor.account());
         if !self.is_visible_to(actor, account).await? {
@@ -933,7 +935,7 @@ impl TryFrom<TransferRow> for Transfer {
 }
 
 #[derive(sqlx::FromRow)]
-struct AccountTransferRow {
+pub(crate) struct AccountTransferRow {
     #[sqlx(flatten)]
     transfer: TransferRow,
     from_name: String,
@@ -941,7 +943,7 @@ struct AccountTransferRow {
 }
 
 impl AccountTransferRow {
-    fn seen_from(self, account: AccountId) -> Result<AccountTransfer, StoreError> {
+    pub(crate) fn seen_from(self, account: AccountId) -> Result<AccountTransfer, StoreError> {
         let transfer = Transfer::try_from(self.transfer)?;
         let outgoing = transfer.from == account;
         Ok(AccountTransfer {
@@ -952,6 +954,7 @@ impl AccountTransferRow {
             } else {
                 self.from_name
             },
+            counterparty_id: if outgoing { transfer.to } else { transfer.from },
             change: if outgoing {
                 -transfer.amount
             } else {

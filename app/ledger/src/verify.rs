@@ -91,6 +91,9 @@ pub struct VerifyReport {
     pub negative: Vec<AccountId>,
     pub wrong_balances_after: Vec<WrongBalanceAfter>,
     pub outside_the_tree: Vec<OutsideTheTree>,
+    /// Parents whose kept totals (how many sub-accounts of each kind and status, and their credits)
+    /// differ from their sub-accounts.
+    pub totals_drift: Vec<AccountId>,
 }
 
 impl VerifyReport {
@@ -100,6 +103,7 @@ impl VerifyReport {
             && self.negative.is_empty()
             && self.wrong_balances_after.is_empty()
             && self.outside_the_tree.is_empty()
+            && self.totals_drift.is_empty()
     }
 }
 
@@ -151,6 +155,22 @@ impl Ledger {
             replayed.insert(AccountId(account.id), state);
         }
         let platform = self.platform_id;
+        // The grid's kept totals against a count of the sub-accounts themselves, both ways.
+        let totals_drift: Vec<i64> = sqlx::query_scalar(
+            "WITH actual AS ( \
+                 SELECT parent_id, kind, status, COUNT(*) AS accounts, \
+                     CAST(SUM(balance) AS BIGINT) AS credits \
+                 FROM accounts WHERE parent_id IS NOT NULL GROUP BY parent_id, kind, status \
+             ), kept AS ( \
+                 SELECT parent_id, kind, status, accounts, credits FROM sub_account_totals \
+                 WHERE accounts <> 0 OR credits <> 0 \
+             ) \
+             SELECT parent_id FROM (SELECT * FROM actual EXCEPT SELECT * FROM kept) missing \
+             UNION SELECT parent_id FROM (SELECT * FROM kept EXCEPT SELECT * FROM actual) extra \
+             ORDER BY parent_id",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
 
         let mut report = VerifyReport {
             accounts: i64::try_from(accounts.len()).unwrap_or(i64::MAX),
@@ -161,6 +181,7 @@ impl Ledger {
             negative: Vec::new(),
             wrong_balances_after: Vec::new(),
             outside_the_tree: Vec::new(),
+            totals_drift: totals_drift.into_iter().map(AccountId).collect(),
         };
         let mut transfers = sqlx::query_as::<_, TransferRow>(
             "SELECT id, kind, from_account_id, to_account_id, amount, actor_account_id, \

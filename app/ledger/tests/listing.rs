@@ -4,11 +4,11 @@
 
 use ledger::testing::{neighbours, open, transfer_request, with_worked_example};
 use ledger::{
-    AccountKind, AccountStatus, Note, ReadError, SubAccountQuery, TransferKind, TransferQuery,
-    TransferRequest,
+    AccountKind, AccountStatus, Note, ReadError, SubAccountSearch, TransferKind, TransferRequest,
+    TransferSearch,
 };
 
-fn names(page: &ledger::SubAccountPage) -> Vec<&str> {
+fn names(page: &ledger::SubAccountSearchPage) -> Vec<&str> {
     page.sub_accounts
         .iter()
         .map(|sub| sub.account.name.as_str())
@@ -19,9 +19,9 @@ fn names(page: &ledger::SubAccountPage) -> Vec<&str> {
 async fn sub_accounts_are_paged_by_name_with_a_cursor_until_the_last_page() {
     let (_db, ledger, example) = with_worked_example().await;
     let direct = &example.direct;
-    let mut query = SubAccountQuery {
+    let mut query = SubAccountSearch {
         limit: 2,
-        ..SubAccountQuery::default()
+        ..SubAccountSearch::default()
     };
 
     let first = ledger.find_sub_accounts(direct, &query).await.unwrap();
@@ -48,17 +48,17 @@ async fn sub_accounts_are_searched_by_name_or_login_regardless_of_case_and_filte
         .set_sub_account_status(direct, example.reseller_two, AccountStatus::Suspended)
         .await
         .unwrap();
-    let find = async |query: SubAccountQuery| {
-        let query = SubAccountQuery { limit: 50, ..query };
+    let find = async |query: SubAccountSearch| {
+        let query = SubAccountSearch { limit: 50, ..query };
         let page = ledger.find_sub_accounts(direct, &query).await.unwrap();
         names(&page)
             .into_iter()
             .map(str::to_owned)
             .collect::<Vec<_>>()
     };
-    let text = |text: &str| SubAccountQuery {
+    let text = |text: &str| SubAccountSearch {
         text: Some(text.to_owned()),
-        ..SubAccountQuery::default()
+        ..SubAccountSearch::default()
     };
 
     assert_eq!(
@@ -69,14 +69,14 @@ async fn sub_accounts_are_searched_by_name_or_login_regardless_of_case_and_filte
     assert_eq!(find(text("50%")).await, ["50% Off_Shop"], "% is literal");
     assert_eq!(find(text("f_s")).await, ["50% Off_Shop"], "_ is literal");
     assert!(find(text("nobody")).await.is_empty());
-    let customers = SubAccountQuery {
+    let customers = SubAccountSearch {
         kind: Some(AccountKind::Customer),
-        ..SubAccountQuery::default()
+        ..SubAccountSearch::default()
     };
     assert_eq!(find(customers).await, ["50% Off_Shop", "Customer One"]);
-    let suspended = SubAccountQuery {
+    let suspended = SubAccountSearch {
         status: Some(AccountStatus::Suspended),
-        ..SubAccountQuery::default()
+        ..SubAccountSearch::default()
     };
     assert_eq!(find(suspended).await, ["Reseller Two"]);
 }
@@ -86,7 +86,7 @@ async fn a_customer_has_no_sub_accounts_to_list_and_reads_no_one_elses() {
     let (_db, ledger, example) = with_worked_example().await;
     let n = neighbours(&ledger).await;
     let listed = ledger
-        .find_sub_accounts(&n.customer_one, &SubAccountQuery::default())
+        .find_sub_accounts(&n.customer_one, &SubAccountSearch::default())
         .await
         .unwrap_err();
     assert!(matches!(listed, ReadError::NotAReseller), "{listed:?}");
@@ -121,8 +121,8 @@ async fn transfers_are_filtered_by_kind_note_and_time_and_paged_newest_first() {
         .revoke(direct, &transfer_request(example.reseller_one, 1))
         .await
         .unwrap();
-    let find = async |query: TransferQuery| {
-        let query = TransferQuery {
+    let find = async |query: TransferSearch| {
+        let query = TransferSearch {
             account: Some(example.reseller_one),
             limit: 50,
             ..query
@@ -131,35 +131,35 @@ async fn transfers_are_filtered_by_kind_note_and_time_and_paged_newest_first() {
         found.iter().map(|t| t.change).collect::<Vec<_>>()
     };
 
-    assert_eq!(find(TransferQuery::default()).await, [-1, 5, 20, 30]);
-    let orders = TransferQuery {
+    assert_eq!(find(TransferSearch::default()).await, [-1, 5, 20, 30]);
+    let orders = TransferSearch {
         text: Some("order".into()),
-        ..TransferQuery::default()
+        ..TransferSearch::default()
     };
     assert_eq!(find(orders).await, [20, 30]);
-    let revokes = TransferQuery {
+    let revokes = TransferSearch {
         kind: Some(TransferKind::Revoke),
-        ..TransferQuery::default()
+        ..TransferSearch::default()
     };
     assert_eq!(find(revokes).await, [-1]);
-    let future = TransferQuery {
+    let future = TransferSearch {
         since: Some(i64::MAX - 1),
-        ..TransferQuery::default()
+        ..TransferSearch::default()
     };
     assert!(find(future).await.is_empty());
-    let past = TransferQuery {
+    let past = TransferSearch {
         until: Some(0),
-        ..TransferQuery::default()
+        ..TransferSearch::default()
     };
     assert!(find(past).await.is_empty());
 
-    let page = TransferQuery {
+    let page = TransferSearch {
         account: Some(example.reseller_one),
         limit: 2,
-        ..TransferQuery::default()
+        ..TransferSearch::default()
     };
     let newest = ledger.find_transfers(direct, &page).await.unwrap();
-    let older = TransferQuery {
+    let older = TransferSearch {
         before: newest.last().map(|t| t.id),
         ..page
     };

@@ -106,6 +106,7 @@ fn TopBar(account: AccountSummary) -> impl IntoView {
             </span>
         </div>
         <div class="topbar-end">
+            <a class="button" href="/transfers">"Transfers"</a>
             <div class="balance-pill" aria-label="Your balance">
                 <span class="muted">"Balance"</span>
                 <strong data-testid="own-balance">{move || own.balance().map(|balance| Grouped(balance).to_string())}</strong>

@@ -1,6 +1,7 @@
 //! Reusable pieces of the pages.
 
 pub mod account_dialogs;
+pub mod balance_chart;
 pub mod credit_dialog;
 pub mod error_note;
 pub mod form;
@@ -8,5 +9,6 @@ pub mod icons;
 pub mod layout;
 pub mod modal;
 pub mod own_account;
+pub mod pager;
+pub mod search_box;
 pub mod transfer_table;
-pub mod transfers_dialog;

@@ -1,5 +1,5 @@
-//! Ledger entries, newest first, with the note each transfer was made with: the signed-in account's
-//! own, or those of an account below it.
+//! Ledger entries, newest first, with the note each transfer was made with: the table every list of
+//! transfers uses, and the signed-in account's latest ones.
 
 use leptos::prelude::*;
 
@@ -10,14 +10,14 @@ use crate::format::{Grouped, format_utc};
 use crate::model::{AccountTransfer, TRANSFERS_PAGE};
 use crate::server_fns::account_transfers;
 
-/// The transfers of `account_id` (the signed-in account's own when absent), reloaded after every
-/// transfer made on this page.
+/// The signed-in account's latest transfers, reloaded after every transfer made on this page, with
+/// "Show older" below them.
 #[component]
-pub fn Transfers(#[prop(optional)] account_id: Option<i64>) -> impl IntoView {
+pub fn Transfers() -> impl IntoView {
     let own = OwnAccount::expect();
     let lines = Resource::new(
         move || own.ledger_version.get(),
-        move |_| account_transfers(account_id, None),
+        move |_| account_transfers(None, None),
     );
     Effect::new(move |_| {
         if let Some(Err(error)) = lines.get() {
@@ -30,7 +30,7 @@ pub fn Transfers(#[prop(optional)] account_id: Option<i64>) -> impl IntoView {
             {move || Suspend::new(async move {
                 match lines.await {
                     Ok(lines) if lines.is_empty() => view! { <p class="empty">"No transfers yet."</p> }.into_any(),
-                    Ok(lines) => view! { <TransferTable lines account_id /> }.into_any(),
+                    Ok(lines) => view! { <TransferTable lines /> }.into_any(),
                     Err(error) => view! { <ErrorNote error /> }.into_any(),
                 }
             })}
@@ -39,10 +39,10 @@ pub fn Transfers(#[prop(optional)] account_id: Option<i64>) -> impl IntoView {
 }
 
 #[component]
-fn TransferTable(lines: Vec<AccountTransfer>, account_id: Option<i64>) -> impl IntoView {
+fn TransferTable(lines: Vec<AccountTransfer>) -> impl IntoView {
     let may_have_older = RwSignal::new(lines.len() == TRANSFERS_PAGE as usize);
     let lines = RwSignal::new(lines);
-    let older = Action::new(move |before: &i64| account_transfers(account_id, Some(*before)));
+    let older = Action::new(move |before: &i64| account_transfers(None, Some(*before)));
     Effect::new(move |_| {
         if let Some(Ok(page)) = older.value().get() {
             may_have_older.set(page.len() == TRANSFERS_PAGE as usize);
@@ -55,6 +55,25 @@ fn TransferTable(lines: Vec<AccountTransfer>, account_id: Option<i64>) -> impl I
         }
     };
 
+    view! {
+        <LedgerTable>
+            <For each=move || lines.get() key=|line| line.id let:line>
+                <LedgerRow line />
+            </For>
+        </LedgerTable>
+        <Show when=move || may_have_older.get()>
+            <div class="table-foot">
+                <button type="button" class="button" disabled=move || older.pending().get() on:click=show_older>
+                    "Show older"
+                </button>
+            </div>
+        </Show>
+    }
+}
+
+/// The table the entries sit in, with its column headers.
+#[component]
+pub fn LedgerTable(children: Children) -> impl IntoView {
     view! {
         <div class="table-scroll">
             <table class="grid ledger" data-testid="ledger">
@@ -69,39 +88,37 @@ fn TransferTable(lines: Vec<AccountTransfer>, account_id: Option<i64>) -> impl I
                         <th scope="col">"By"</th>
                     </tr>
                 </thead>
-                <tbody>
-                    <For each=move || lines.get() key=|line| line.id let:line>
-                        <LedgerRow line />
-                    </For>
-                </tbody>
+                <tbody>{children()}</tbody>
             </table>
         </div>
-        <Show when=move || may_have_older.get()>
-            <div class="table-foot">
-                <button type="button" class="button" disabled=move || older.pending().get() on:click=show_older>
-                    "Show older"
-                </button>
-            </div>
-        </Show>
     }
 }
 
+/// One entry; with `counterparty_href`, the other side's name links there.
 #[component]
-fn LedgerRow(line: AccountTransfer) -> impl IntoView {
+pub fn LedgerRow(
+    line: AccountTransfer,
+    #[prop(optional)] counterparty_href: Option<String>,
+) -> impl IntoView {
     let (sign, class) = if line.change > 0 {
         ("+", "num change in")
     } else {
         ("", "num change out")
     };
+    let counterparty = match counterparty_href {
+        Some(href) => view! { <a href=href>{line.counterparty}</a> }.into_any(),
+        None => line.counterparty.into_any(),
+    };
     view! {
         <tr data-testid="ledger-line">
             <td class="nowrap" data-label="When">{format_utc(line.at)}</td>
             <td class="nowrap" data-label="Type">{line.kind.label()}</td>
-            <td data-label="Account">{line.counterparty}</td>
+            <td data-label="Account">{counterparty}</td>
             <td class=class data-label="Credits">{format!("{sign}{}", Grouped(line.change))}</td>
             <td class="num" data-label="Balance after">{Grouped(line.balance_after).to_string()}</td>
             <td class="note" data-label="Note">{line.note}</td>
             <td data-label="By">{line.actor}</td>
         </tr>
     }
+    .into_any()
 }

@@ -7,3 +7,4 @@ pub mod home;
 pub mod manage_customers;
 pub mod not_found;
 pub mod sign_in;
+pub mod transfers;

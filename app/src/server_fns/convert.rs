@@ -4,12 +4,17 @@
 use std::time::Duration;
 
 use ledger::{
-    AccountNameError, ApiKeyError, ApiKeyNameError, ChangePasswordError, CreditsError, ManageError,
-    NoteError, OpenAccountError, PasswordError, ReadError, SignInError, StoreError, TransferError,
+    AccountId, AccountNameError, ApiKeyError, ApiKeyNameError, ChangePasswordError, CreditsError,
+    CursorError, ManageError, NoteError, OpenAccountError, PasswordError, ReadError, SearchText,
+    SignInError, StoreError, SubAccountQuery, TransferError, TransferQuery,
 };
 
 use crate::error::AppError;
-use crate::model::{AccountSummary, AccountTransfer, ApiKeySummary, ApiScope};
+use crate::format::start_of_day;
+use crate::model::{
+    AccountSummary, AccountTransfer, ApiKeySummary, ApiScope, GRID_PAGE, SubAccountList,
+    SubAccountView, TransferList, TransferView,
+};
 
 /// Logs an unexpected failure once, with its whole cause chain, and hands the client the opaque
 /// `Internal` (database text never reaches a browser).
@@ -33,6 +38,74 @@ pub fn summary(account: ledger::Account, login: Option<String>) -> AccountSummar
         balance: account.balance,
         status: account.status.into(),
         login,
+        created_at: account.created_at,
+    }
+}
+
+/// Manage Customers' URL state as a ledger query.
+///
+/// Errors: `BadRequest` for a cursor no page gave out.
+pub fn sub_account_query(view: &SubAccountView) -> Result<SubAccountQuery, AppError> {
+    Ok(SubAccountQuery {
+        search: SearchText::parse(&view.q),
+        kind: view.kind.map(Into::into),
+        status: view.status.map(Into::into),
+        sort: view.sort.into(),
+        direction: view.direction.into(),
+        cursor: cursor(view.cursor.as_deref())?,
+        limit: GRID_PAGE,
+    })
+}
+
+/// The transfers page's URL state (or the download's) as a ledger query of `limit` rows a page.
+/// `To` is the last day shown, so the range ends where the next day starts.
+///
+/// Errors: `InvalidDate`; `BadRequest` for a cursor no page gave out.
+pub fn transfer_query(view: &TransferView, limit: u32) -> Result<TransferQuery, AppError> {
+    let day = |date: &str| match date.trim() {
+        "" => Ok(None),
+        date => start_of_day(date).map(Some).ok_or(AppError::InvalidDate),
+    };
+    Ok(TransferQuery {
+        account: view.account.map(AccountId),
+        since: day(&view.from)?,
+        until: day(&view.to)?.map(|start| start + 86_400_000),
+        kind: view.kind.map(Into::into),
+        counterparty: view.counterparty.map(AccountId),
+        note: SearchText::parse(&view.note),
+        cursor: cursor(view.cursor.as_deref())?,
+        limit,
+    })
+}
+
+fn cursor<C: std::str::FromStr<Err = CursorError>>(
+    text: Option<&str>,
+) -> Result<Option<C>, AppError> {
+    text.map(str::parse)
+        .transpose()
+        .map_err(|CursorError| AppError::BadRequest)
+}
+
+impl From<ledger::SubAccountPage> for SubAccountList {
+    fn from(page: ledger::SubAccountPage) -> Self {
+        Self {
+            rows: page.rows.into_iter().map(AccountSummary::from).collect(),
+            next: page.next.map(|cursor| cursor.to_string()),
+            previous: page.previous.map(|cursor| cursor.to_string()),
+            matching: page.matching,
+            matching_credits: page.matching_credits,
+        }
+    }
+}
+
+impl From<ledger::TransferPage> for TransferList {
+    fn from(page: ledger::TransferPage) -> Self {
+        Self {
+            account: summary(page.account, None),
+            rows: page.rows.into_iter().map(AccountTransfer::from).collect(),
+            next: page.next.map(|cursor| cursor.to_string()),
+            previous: page.previous.map(|cursor| cursor.to_string()),
+        }
     }
 }
 
@@ -48,6 +121,7 @@ impl From<ledger::AccountTransfer> for AccountTransfer {
             id: transfer.id,
             kind: transfer.kind.into(),
             counterparty: transfer.counterparty,
+            counterparty_id: transfer.counterparty_id.0,
             change: transfer.change,
             balance_after: transfer.balance_after,
             note: transfer.note,

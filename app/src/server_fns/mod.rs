@@ -6,12 +6,15 @@ use leptos::server_fn::codec::Json;
 
 use crate::error::AppError;
 use crate::model::{
-    AccountStatus, AccountSummary, AccountTransfer, ApiKeySummary, CreatedApiKey, CreditRequest,
-    NewApiKey, NewSubAccount, PasswordChange, TransferReceipt,
+    AccountStatus, AccountSummary, AccountTransfer, ApiKeySummary, BalancePoint, CreatedApiKey,
+    CreditRequest, NewApiKey, NewSubAccount, PasswordChange, SubAccountList, SubAccountView,
+    TransferList, TransferReceipt, TransferView,
 };
 
 #[cfg(feature = "ssr")]
 mod convert;
+#[cfg(feature = "ssr")]
+pub use convert::transfer_query;
 #[cfg(feature = "ssr")]
 mod ssr;
 
@@ -44,6 +47,26 @@ pub async fn my_account() -> Result<AccountSummary, AppError> {
 #[server(endpoint = "sub_accounts", input = Json)]
 pub async fn sub_accounts() -> Result<Vec<AccountSummary>, AppError> {
     ssr::sub_accounts().await
+}
+
+/// One page of the caller's direct sub-accounts as Manage Customers' URL describes it, with how
+/// many match and the credits they hold.
+#[server(endpoint = "sub_account_page", input = Json)]
+pub async fn sub_account_page(view: SubAccountView) -> Result<SubAccountList, AppError> {
+    ssr::sub_account_page(view).await
+}
+
+/// One page of the transfers of the caller's account (or of one below it) as the transfers page's
+/// URL describes it.
+#[server(endpoint = "transfer_page", input = Json)]
+pub async fn transfer_page(view: TransferView) -> Result<TransferList, AppError> {
+    ssr::transfer_page(view).await
+}
+
+/// The balance over the transfers page's date range, for its chart.
+#[server(endpoint = "balance_history", input = Json)]
+pub async fn balance_history(view: TransferView) -> Result<Vec<BalancePoint>, AppError> {
+    ssr::balance_history(view).await
 }
 
 /// Gives credits to a sub-account (a positive number) or takes them back (a minus sign).

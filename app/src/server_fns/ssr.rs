@@ -15,11 +15,12 @@ use tracing::field::Empty;
 
 use crate::error::AppError;
 use crate::model::{
-    AccountKind, AccountStatus, AccountSummary, AccountTransfer, ApiKeySummary, CreatedApiKey,
-    CreditChange, CreditRequest, NewApiKey, NewSubAccount, PasswordChange, TRANSFERS_PAGE,
-    TransferReceipt,
+    AccountKind, AccountStatus, AccountSummary, AccountTransfer, ApiKeySummary, BalancePoint,
+    CHART_POINTS, CreatedApiKey, CreditChange, CreditRequest, NewApiKey, NewSubAccount,
+    PasswordChange, SubAccountList, SubAccountView, TRANSFER_LIST_PAGE, TRANSFERS_PAGE,
+    TransferList, TransferReceipt, TransferView,
 };
-use crate::server_fns::convert::{internal, summary};
+use crate::server_fns::convert::{internal, sub_account_query, summary, transfer_query};
 use crate::session::{self, ClientAddress, SessionCookie};
 use crate::state::AppState;
 
@@ -124,6 +125,42 @@ pub async fn sub_accounts() -> Result<Vec<AccountSummary>, AppError> {
     let caller = caller()?;
     let sub_accounts = caller.ledger.sub_accounts(&caller.actor).await?;
     Ok(sub_accounts.into_iter().map(AccountSummary::from).collect())
+}
+
+#[tracing::instrument(skip_all, fields(login = Empty, account = Empty))]
+pub async fn sub_account_page(view: SubAccountView) -> Result<SubAccountList, AppError> {
+    let caller = caller()?;
+    let query = sub_account_query(&view)?;
+    let page = caller
+        .ledger
+        .sub_account_page(&caller.actor, &query)
+        .await?;
+    Ok(page.into())
+}
+
+#[tracing::instrument(skip_all, fields(login = Empty, account = Empty, of = view.account))]
+pub async fn transfer_page(view: TransferView) -> Result<TransferList, AppError> {
+    let caller = caller()?;
+    let query = transfer_query(&view, TRANSFER_LIST_PAGE)?;
+    let page = caller.ledger.transfer_page(&caller.actor, &query).await?;
+    Ok(page.into())
+}
+
+#[tracing::instrument(skip_all, fields(login = Empty, account = Empty, of = view.account))]
+pub async fn balance_history(view: TransferView) -> Result<Vec<BalancePoint>, AppError> {
+    let caller = caller()?;
+    let query = transfer_query(&view, TRANSFER_LIST_PAGE)?;
+    let points = caller
+        .ledger
+        .balance_history(
+            &caller.actor,
+            query.account,
+            query.since,
+            query.until,
+            CHART_POINTS,
+        )
+        .await?;
+    Ok(points.into_iter().map(BalancePoint::from).collect())
 }
 
 #[tracing::instrument(skip_all, fields(login = Empty, account = Empty, sub_account = request.sub_account_id))]

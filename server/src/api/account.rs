@@ -47,7 +47,7 @@ impl From<ledger::Account> for Account {
             status: account.status.into(),
             balance: account.balance,
             login: None,
-            created_at: app::format::rfc3339(account.created_at),
+            created_at: app::format::iso_8601_utc(account.created_at),
         }
     }
 }

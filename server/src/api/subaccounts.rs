@@ -6,7 +6,7 @@ use axum::Json;
 use axum::http::StatusCode;
 use ledger::{
     AccountId, AccountName, Login, NewSubAccount as LedgerNewSubAccount, Password, Scope,
-    SubAccountCursor, SubAccountQuery,
+    SubAccountSearch, SubAccountSearchCursor,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -117,7 +117,7 @@ pub async fn list(
     Params(params): Params<ListParams>,
 ) -> Result<Json<SubAccountList>, ApiError> {
     caller.require(Scope::Read)?;
-    let query = SubAccountQuery {
+    let query = SubAccountSearch {
         text: params.q,
         kind: params.kind.map(Into::into),
         status: params.status.map(Into::into),
@@ -244,7 +244,7 @@ pub async fn change(
 }
 
 /// `<name in hex>.<id>`: opaque to clients, and only ever compared, never trusted.
-fn encode_cursor(cursor: &SubAccountCursor) -> String {
+fn encode_cursor(cursor: &SubAccountSearchCursor) -> String {
     let name: String = cursor
         .name
         .bytes()
@@ -253,7 +253,7 @@ fn encode_cursor(cursor: &SubAccountCursor) -> String {
     format!("{name}.{}", cursor.id)
 }
 
-fn decode_cursor(text: &str) -> Result<SubAccountCursor, ApiError> {
+fn decode_cursor(text: &str) -> Result<SubAccountSearchCursor, ApiError> {
     let refused = || invalid("cursor", AppError::InvalidCursor);
     let (name, id) = text.split_once('.').ok_or_else(refused)?;
     let bytes = (0..name.len())
@@ -264,7 +264,7 @@ fn decode_cursor(text: &str) -> Result<SubAccountCursor, ApiError> {
         })
         .collect::<Option<Vec<u8>>>()
         .ok_or_else(refused)?;
-    Ok(SubAccountCursor {
+    Ok(SubAccountSearchCursor {
         // Only compared with names, so a forged cursor merely starts the page somewhere else.
         name: String::from_utf8_lossy(&bytes).into_owned(),
         id: AccountId(id.parse().map_err(|_| refused())?),
@@ -277,7 +277,7 @@ mod tests {
 
     #[test]
     fn a_cursor_reads_back_as_it_was_written() {
-        let cursor = SubAccountCursor {
+        let cursor = SubAccountSearchCursor {
             name: "Ünïcode. Shop".into(),
             id: AccountId(42),
         };

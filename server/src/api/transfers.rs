@@ -7,8 +7,8 @@ use axum::http::header::LOCATION;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ledger::{
-    AccountId, Applied, Credits, MAX_CREDITS_PER_TRANSFER, Note, Scope, TransferQuery,
-    TransferRequest, TransferSeen,
+    AccountId, Applied, Credits, MAX_CREDITS_PER_TRANSFER, Note, Scope, TransferRequest,
+    TransferSearch, TransferSeen,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::{
@@ -99,7 +99,7 @@ impl From<TransferSeen> for Transfer {
             actor: transfer.actor,
             from_balance_after: seen.from_balance_after,
             to_balance_after: seen.to_balance_after,
-            created_at: app::format::rfc3339(transfer.created_at),
+            created_at: app::format::iso_8601_utc(transfer.created_at),
         }
     }
 }
@@ -308,7 +308,7 @@ pub async fn list(
         })
         .transpose()?;
     let account = AccountId(params.account_id.unwrap_or(caller.actor.account().0));
-    let query = TransferQuery {
+    let query = TransferSearch {
         account: Some(account),
         kind: params.kind.map(Into::into),
         since,
@@ -335,7 +335,7 @@ pub async fn list(
             balance_after: line.balance_after,
             note: line.note,
             actor: line.actor,
-            created_at: app::format::rfc3339(line.created_at),
+            created_at: app::format::iso_8601_utc(line.created_at),
         })
         .collect();
     Ok(Json(TransferList { items, next_cursor }))

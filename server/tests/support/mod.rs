@@ -166,6 +166,16 @@ impl Browser {
             .json(body)
     }
 
+    /// A plain GET of `path` (a page, a download), answered as it is.
+    pub async fn fetch(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.base_url))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
     /// A page load: the status and where it redirects to, if anywhere.
     pub async fn get(&self, path: &str) -> (u16, Option<String>) {
         let response = self

@@ -1,0 +1,467 @@
+//! An account's transfers at any size: newest first, a page at a time, filtered by time, kind,
+//! counterparty and note; the same view exported whole, a chunk at a time; and the balance over time.
+//!
+//! Guarantees:
+//! - the actor reads its own account and every account below it, nothing else (`NotVisible`, the
+//!   same answer for another tree's account and for a missing one); every filter only narrows that
+//!   account's own transfers, so no value of any parameter reaches another account's;
+//! - pages are keyset reads on (time, id) through the per-account time indexes: the cost of a page
+//!   does not grow with the number of transfers, and a time range is an index range;
+//! - the kind and note filters are checked on the account's transfers within the range, newest
+//!   first, until a page is full: narrowing the dates keeps a rare match fast;
+//! - an export walks the same view from its newest transfer down in chunks of
+//!   [`EXPORT_CHUNK_ROWS`], so memory stays constant and transfers made meanwhile (newer than where
+//!   it started) do not enter it.
+//!
+//! Note search: the text anywhere in the note, A-Z matched regardless of case.
+
+use std::fmt;
+use std::str::FromStr;
+
+use sqlx::AnyConnection;
+
+use crate::accounts::{Account, AccountId, ReadError, find_account};
+use crate::actor::Actor;
+use crate::db::Backend;
+use crate::paging::{SearchText, Statement, page_rows};
+use crate::sub_account_pages::CursorError;
+use crate::transfers::{AccountTransfer, AccountTransferRow, TransferKind};
+use crate::{Ledger, StoreError};
+
+/// Rows an export reads per statement.
+pub const EXPORT_CHUNK_ROWS: usize = 1_000;
+
+/// Which of an account's transfers to show, newest first (by time, then id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferQuery {
+    /// The actor's own account when absent.
+    pub account: Option<AccountId>,
+    /// Milliseconds since the Unix epoch: transfers at or after.
+    pub since: Option<i64>,
+    /// Milliseconds since the Unix epoch: transfers before.
+    pub until: Option<i64>,
+    pub kind: Option<TransferKind>,
+    /// Only transfers to or from this account.
+    pub counterparty: Option<AccountId>,
+    /// Text anywhere in the note.
+    pub note: Option<SearchText>,
+    /// The page next to the one the cursor was taken from; the newest page when absent.
+    pub cursor: Option<TransferCursor>,
+    /// Rows per page, at most [`crate::MAX_PAGE_ROWS`].
+    pub limit: u32,
+}
+
+impl TransferQuery {
+    /// Every transfer of `account` (the actor's own when `None`), the newest `limit`.
+    pub fn of(account: Option<AccountId>, limit: u32) -> Self {
+        Self {
+            account,
+            since: None,
+            until: None,
+            kind: None,
+            counterparty: None,
+            note: None,
+            cursor: None,
+            limit,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransferPage {
+    /// The account whose transfers these are, with its balance now.
+    pub account: Account,
+    pub rows: Vec<AccountTransfer>,
+    /// Older transfers, if there are any.
+    pub next: Option<TransferCursor>,
+    /// Newer transfers, if there are any.
+    pub previous: Option<TransferCursor>,
+}
+
+/// Where a page of transfers starts: just before (older) or just after (newer) one transfer. Its
+/// text form goes into URLs: `O1795635600000.42`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransferCursor {
+    older: bool,
+    created_at: i64,
+    id: i64,
+}
+
+impl TransferCursor {
+    /// Whether this cursor leads to newer transfers (the page before, newest first).
+    pub fn is_previous(&self) -> bool {
+        !self.older
+    }
+
+    fn at(transfer: &AccountTransfer, older: bool) -> Self {
+        Self {
+            older,
+            created_at: transfer.created_at,
+            id: transfer.id,
+        }
+    }
+}
+
+impl fmt::Display for TransferCursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let toward = if self.older { 'O' } else { 'N' };
+        write!(f, "{toward}{}.{}", self.created_at, self.id)
+    }
+}
+
+impl FromStr for TransferCursor {
+    type Err = CursorError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (older, rest) = match text.split_at_checked(1) {
+            Some(("O", rest)) => (true, rest),
+            Some(("N", rest)) => (false, rest),
+            _ => return Err(CursorError),
+        };
+        let (created_at, id) = rest.split_once('.').ok_or(CursorError)?;
+        Ok(Self {
+            older,
+            created_at: created_at.parse().map_err(|_| CursorError)?,
+            id: id.parse().map_err(|_| CursorError)?,
+        })
+    }
+}
+
+/// One account's balance at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BalancePoint {
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
+    pub balance: i64,
+}
+
+/// One read of one account's transfers: which, from where, which way.
+struct History<'a> {
+    account: AccountId,
+    query: &'a TransferQuery,
+    cursor: Option<TransferCursor>,
+    backend: Backend,
+}
+
+impl History<'_> {
+    fn newest_first(&self) -> bool {
+        self.cursor.is_none_or(|cursor| cursor.older)
+    }
+
+    /// Up to `limit` transfers past the cursor, in walking order: the newest of the account's
+    /// outgoing and of its incoming transfers, each read from its own index, merged.
+    fn statement(&self, limit: usize) -> Statement {
+        let mut statement = Statement::default();
+        let account = statement.int(self.account.0);
+        let counterparty = self.query.counterparty.map(|id| statement.int(id.0));
+        let mut common = String::new();
+        if let Some(since) = self.query.since {
+            common += &format!(" AND t.created_at >= {}", statement.int(since));
+        }
+        if let Some(until) = self.query.until {
+            common += &format!(" AND t.created_at < {}", statement.int(until));
+        }
+        if let Some(kind) = self.query.kind {
+            common += &format!(" AND t.kind = '{}'", kind.as_str());
+        }
+        if let Some(note) = &self.query.note {
+            let pattern = statement.text(note.contains_pattern());
+            let note = self.backend.ascii_lower("t.note");
+            common += &format!(" AND {note} LIKE {pattern} ESCAPE '\\'");
+        }
+        let order = if self.newest_first() { "DESC" } else { "ASC" };
+        if let Some(cursor) = self.cursor {
+            let (at, id) = (statement.int(cursor.created_at), statement.int(cursor.id));
+            let beyond = if cursor.older { "<" } else { ">" };
+            common += &format!(" AND (t.created_at, t.id) {beyond} ({at}, {id})");
+        }
+        let limit = statement.int(i64::try_from(limit).unwrap_or(i64::MAX));
+        let branch = |own: &str, other: &str| {
+            let with = counterparty
+                .as_ref()
+                .map(|counterparty| format!(" AND t.{other} = {counterparty}"))
+                .unwrap_or_default();
+            format!(
+                "SELECT * FROM (SELECT {TRANSFER_COLUMNS} FROM transfers t WHERE t.{own} = {account}{with}{common} \
+                 ORDER BY t.created_at {order}, t.id {order} LIMIT {limit})"
+            )
+        };
+        // The names are looked up for the rows shown only, one key each.
+        statement.push(&format!(
+            "SELECT x.*, (SELECT f.name FROM accounts f WHERE f.id = x.from_account_id) AS from_name, \
+             (SELECT r.name FROM accounts r WHERE r.id = x.to_account_id) AS to_name \
+             FROM ({} o UNION ALL {} i) x ORDER BY x.created_at {order}, x.id {order} LIMIT {limit}",
+            branch("from_account_id", "to_account_id"),
+            branch("to_account_id", "from_account_id"),
+        ));
+        statement
+    }
+
+    /// Up to `limit` transfers past the cursor, newest first whichever way the walk went, and
+    /// whether there were more.
+    async fn rows(
+        &self,
+        conn: &mut AnyConnection,
+        limit: usize,
+    ) -> Result<(Vec<AccountTransfer>, bool), ReadError> {
+        let rows: Vec<AccountTransferRow> =
+            self.statement(limit + 1).query_as().fetch_all(conn).await?;
+        let more = rows.len() > limit;
+        let mut rows = rows
+            .into_iter()
+            .take(limit)
+            .map(|row| row.seen_from(self.account))
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        if !self.newest_first() {
+            rows.reverse();
+        }
+        Ok((rows, more))
+    }
+}
+
+const TRANSFER_COLUMNS: &str = "t.id, t.kind, t.from_account_id, t.to_account_id, t.amount, t.note, \
+     t.actor_account_id, t.actor, t.from_balance_after, t.to_balance_after, t.created_at";
+
+/// The whole filtered view of one account's transfers, newest first, read a chunk at a time.
+pub struct TransferExport {
+    ledger: Ledger,
+    account: AccountId,
+    query: TransferQuery,
+    finished: bool,
+}
+
+impl TransferExport {
+    /// The next transfers, newest first; `None` once every one has been read.
+    pub async fn next_chunk(&mut self) -> Result<Option<Vec<AccountTransfer>>, ReadError> {
+        if self.finished {
+            return Ok(None);
+        }
+        let history = History {
+            account: self.account,
+            query: &self.query,
+            cursor: self.query.cursor,
+            backend: self.ledger.backend(),
+        };
+        let mut conn = self.ledger.db.pool().acquire().await?;
+        let (rows, more) = history.rows(&mut conn, EXPORT_CHUNK_ROWS).await?;
+        self.finished = !more;
+        self.query.cursor = rows.last().map(|last| TransferCursor::at(last, true));
+        Ok(Some(rows))
+    }
+}
+
+impl Ledger {
+    /// The account the query reads: the actor's own when absent, else one the actor may read.
+    async fn readable(
+        &self,
+        actor: &Actor,
+        account: Option<AccountId>,
+    ) -> Result<AccountId, ReadError> {
+        let account = account.unwrap_or(actor.account());
+        if self.is_visible_to(actor, account).await? {
+            Ok(account)
+        } else {
+            Err(ReadError::NotVisible)
+        }
+    }
+
+    /// One page of an account's transfers (see the module's guarantees).
+    ///
+    /// Errors: `NotVisible` (missing, or outside the actor's subtree).
+    pub async fn transfer_page(
+        &self,
+        actor: &Actor,
+        query: &TransferQuery,
+    ) -> Result<TransferPage, ReadError> {
+        let account = self.readable(actor, query.account).await?;
+        let history = History {
+            account,
+            query,
+            cursor: query.cursor,
+            backend: self.backend(),
+        };
+        let mut tx = self.db.begin_read().await?;
+        let (rows, more) = history.rows(&mut tx, page_rows(query.limit)).await?;
+        let shown = find_account(&mut *tx, account)
+            .await?
+            .ok_or(ReadError::NotVisible)?;
+        tx.commit().await?;
+        let toward_older = history.newest_first();
+        let (more_newer, more_older) = match query.cursor {
+            None => (false, more),
+            Some(_) if toward_older => (true, more),
+            Some(_) => (more, true),
+        };
+        let (previous, next) = match (rows.first(), rows.last(), query.cursor) {
+            (Some(newest), Some(oldest), _) => (
+                more_newer.then(|| TransferCursor::at(newest, false)),
+                more_older.then(|| TransferCursor::at(oldest, true)),
+            ),
+            // Nothing past the cursor: the way back starts from the cursor itself.
+            (_, _, Some(cursor)) => {
+                let back = TransferCursor {
+                    older: !cursor.older,
+                    ..cursor
+                };
+                if cursor.older {
+                    (Some(back), None)
+                } else {
+                    (None, Some(back))
+                }
+            }
+            _ => (None, None),
+        };
+        Ok(TransferPage {
+            account: shown,
+            rows,
+            next,
+            previous,
+        })
+    }
+
+    /// Every transfer the query's filters select (its cursor and limit aside), for a download.
+    ///
+    /// Errors: `NotVisible` (missing, or outside the actor's subtree).
+    pub async fn transfer_export(
+        &self,
+        actor: &Actor,
+        query: &TransferQuery,
+    ) -> Result<TransferExport, ReadError> {
+        let account = self.readable(actor, query.account).await?;
+        Ok(TransferExport {
+            ledger: self.clone(),
+            account,
+            query: TransferQuery {
+                account: Some(account),
+                cursor: None,
+                ..query.clone()
+            },
+            finished: false,
+        })
+    }
+
+    /// An account's balance at `points + 1` evenly spaced moments from `since` (or its first
+    /// transfer) to `until` (or now): what a chart of its balance over time needs, in as many
+    /// index lookups whatever the number of transfers.
+    ///
+    /// Errors: `NotVisible` (missing, or outside the actor's subtree).
+    pub async fn balance_history(
+        &self,
+        actor: &Actor,
+        account: Option<AccountId>,
+        since: Option<i64>,
+        until: Option<i64>,
+        points: u32,
+    ) -> Result<Vec<BalancePoint>, ReadError> {
+        let account = self.readable(actor, account).await?;
+        let mut tx = self.db.begin_read().await?;
+        let now = self.clock.now();
+        let end = until.map_or(now, |until| until.min(now));
+        let start = match since {
+            Some(since) => since,
+            None => first_transfer_at(&mut tx, account).await?.unwrap_or(end),
+        }
+        .min(end);
+        let points = i64::from(points.max(1));
+        let mut history = Vec::new();
+        for step in 0..=points {
+            let at = start + (end - start) * step / points;
+            let balance = balance_at(&mut tx, account, at).await?;
+            history.push(BalancePoint { at, balance });
+        }
+        tx.commit().await?;
+        history.dedup_by_key(|point| point.at);
+        Ok(history)
+    }
+}
+
+#[cfg(any(test, feature = "testing"))]
+impl Ledger {
+    /// The database's plan for the statement [`Ledger::transfer_page`] runs for `query`.
+    ///
+    /// Errors: `NotVisible` (missing, or outside the actor's subtree).
+    pub async fn transfer_page_plan(
+        &self,
+        actor: &Actor,
+        query: &TransferQuery,
+    ) -> Result<String, ReadError> {
+        let history = History {
+            account: self.readable(actor, query.account).await?,
+            query,
+            cursor: query.cursor,
+            backend: self.backend(),
+        };
+        let mut conn = self.db.pool().acquire().await?;
+        let statement = history.statement(page_rows(query.limit) + 1);
+        Ok(crate::paging::explain(&mut conn, self.backend(), &statement).await?)
+    }
+}
+
+/// When the account's first transfer was made, if it has any.
+async fn first_transfer_at(
+    conn: &mut AnyConnection,
+    account: AccountId,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT MIN(at) FROM ( \
+             SELECT * FROM (SELECT created_at AS at FROM transfers WHERE from_account_id = $1 \
+                 ORDER BY created_at LIMIT 1) o \
+             UNION ALL \
+             SELECT * FROM (SELECT created_at AS at FROM transfers WHERE to_account_id = $1 \
+                 ORDER BY created_at LIMIT 1) i \
+         ) first",
+    )
+    .bind(account.0)
+    .fetch_one(conn)
+    .await
+}
+
+/// The account's balance after its last transfer at or before `at` (zero before its first).
+async fn balance_at(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    at: i64,
+) -> Result<i64, sqlx::Error> {
+    let balance: Option<i64> = sqlx::query_scalar(
+        "SELECT balance FROM ( \
+             SELECT * FROM (SELECT created_at, id, from_balance_after AS balance FROM transfers \
+                 WHERE from_account_id = $1 AND created_at <= $2 \
+                 ORDER BY created_at DESC, id DESC LIMIT 1) o \
+             UNION ALL \
+             SELECT * FROM (SELECT created_at, id, to_balance_after AS balance FROM transfers \
+                 WHERE to_account_id = $1 AND created_at <= $2 \
+                 ORDER BY created_at DESC, id DESC LIMIT 1) i \
+         ) last ORDER BY created_at DESC, id DESC LIMIT 1",
+    )
+    .bind(account.0)
+    .bind(at)
+    .fetch_optional(conn)
+    .await?;
+    Ok(balance.unwrap_or(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_transfer_cursor_reads_back_as_itself() {
+        for cursor in [
+            TransferCursor {
+                older: true,
+                created_at: 1_795_635_600_000,
+                id: 42,
+            },
+            TransferCursor {
+                older: false,
+                created_at: -1,
+                id: 1,
+            },
+        ] {
+            assert_eq!(cursor.to_string().parse(), Ok(cursor));
+        }
+        for text in ["", "O", "O1", "X1.2", "O1.x", "O.2"] {
+            assert_eq!(text.parse::<TransferCursor>(), Err(CursorError), "{text}");
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! An account's balance over time as an inline SVG step line, drawn by the app itself: no chart
+//! library, nothing to download. The line stretches to any width (a phone's 375 px included) while
+//! its stroke keeps its thickness; the dates and amounts are HTML text beside it, so they stay
+//! readable at any size, and the whole chart is one image with a sentence for screen readers.
+
+use leptos::prelude::*;
+
+use crate::format::{Grouped, utc_date};
+use crate::model::BalancePoint;
+
+/// The drawing's own units: the SVG scales them to the box it is given.
+const WIDTH: f64 = 600.0;
+const HEIGHT: f64 = 160.0;
+
+#[component]
+pub fn BalanceChart(points: Vec<BalancePoint>) -> impl IntoView {
+    let (Some(first), Some(latest)) = (points.first().copied(), points.last().copied()) else {
+        return view! { <p class="empty">"No balance to chart yet."</p> }.into_any();
+    };
+    let lowest = points.iter().map(|p| p.balance).min().unwrap_or(0).min(0);
+    let highest = points
+        .iter()
+        .map(|p| p.balance)
+        .max()
+        .unwrap_or(0)
+        .max(lowest + 1);
+    let label = format!(
+        "Balance from {} to {}: {} credits at the end, between {} and {}",
+        utc_date(first.at),
+        utc_date(latest.at),
+        Grouped(latest.balance),
+        Grouped(points.iter().map(|p| p.balance).min().unwrap_or(0)),
+        Grouped(points.iter().map(|p| p.balance).max().unwrap_or(0)),
+    );
+    let span = (latest.at - first.at).max(1) as f64;
+    let x = |at: i64| (at - first.at) as f64 / span * WIDTH;
+    let y = |balance: i64| HEIGHT - (balance - lowest) as f64 / (highest - lowest) as f64 * HEIGHT;
+    // A step line: each balance holds until the next point.
+    let mut path = format!("M0 {:.1}", y(first.balance));
+    for point in &points[1..] {
+        path += &format!(" H{:.1} V{:.1}", x(point.at), y(point.balance));
+    }
+    let area = format!("{path} V{HEIGHT} H0 Z");
+
+    view! {
+        <figure class="chart">
+            <svg
+                role="img"
+                aria-label=label
+                viewBox=format!("0 0 {WIDTH} {HEIGHT}")
+                preserveAspectRatio="none"
+                data-testid="balance-chart"
+            >
+                <path class="chart-area" d=area />
+                <path class="chart-line" d=path vector-effect="non-scaling-stroke" />
+            </svg>
+            <figcaption class="chart-axis">
+                <span>{utc_date(first.at)}</span>
+                <span class="chart-latest">{Grouped(latest.balance).to_string()} " credits at the end"</span>
+                <span>{utc_date(latest.at)}</span>
+            </figcaption>
+        </figure>
+    }
+    .into_any()
+}
