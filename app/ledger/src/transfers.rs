@@ -21,6 +21,7 @@ use sqlx::AnyConnection;
 use crate::accounts::{AccountId, AccountKind, ReadError, find_account};
 use crate::actor::{Actor, Operator};
 use crate::db::is_unique_violation;
+use crate::transfer_pages::TransferQuery;
 use crate::values::{Credits, IdempotencyKey, Note};
 use crate::{Ledger, StoreError};
 
@@ -292,9 +293,11 @@ impl Ledger {
         .await
     }
 
-    /// The transfers of `account` (the actor's own when `None`), newest first: at most `limit`, all
-    /// older than transfer `before` when set. The actor may read its own account and every account
-    /// below it.
+    /// The transfers of `account` (the actor's own when `None`), newest first: at most `limit` (and
+    /// at most [`crate::MAX_PAGE_ROWS`]), all older than transfer `before` when set (none, when no
+    /// transfer has that id). The actor may read its own account and every account below it. One
+    /// page of [`Ledger::transfer_page`], which reads the account's own indexes: a single OR over
+    /// both sides would sort all of a busy account's transfers for every page.
     ///
     /// Errors: `NotVisible` (missing, or outside the actor's subtree).
     pub async fn account_transfers(
@@ -304,28 +307,15 @@ impl Ledger {
         before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<AccountTransfer>, ReadError> {
-        let account = account.unwrap_or(actor.account());
-        if !self.is_visible_to(actor, account).await? {
-            return Err(ReadError::NotVisible);
-        }
-        let rows: Vec<AccountTransferRow> = sqlx::query_as(concat!(
-            "SELECT ",
-            transfer_columns!("t."),
-            ", f.name AS from_name, r.name AS to_name",
-            " FROM transfers t",
-            " JOIN accounts f ON f.id = t.from_account_id",
-            " JOIN accounts r ON r.id = t.to_account_id",
-            " WHERE (t.from_account_id = $1 OR t.to_account_id = $1) AND t.id < $2",
-            " ORDER BY t.id DESC LIMIT $3"
-        ))
-        .bind(account.0)
-        .bind(before.unwrap_or(i64::MAX))
-        .bind(i64::from(limit))
-        .fetch_all(self.db.pool())
-        .await?;
-        rows.into_iter()
-            .map(|row| row.seen_from(account).map_err(ReadError::from))
-            .collect()
+        let cursor = match before {
+            Some(before) => Some(self.older_than(before).await?),
+            None => None,
+        };
+        let query = TransferQuery {
+            cursor,
+            ..TransferQuery::of(account, limit)
+        };
+        Ok(self.transfer_page(actor, &query).await?.rows)
     }
 
     #[tracing::instrument(name = "transfer", skip_all, fields(movement = %movement, actor = movement.actor_name))]
