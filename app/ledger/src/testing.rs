@@ -245,6 +245,71 @@ pub async fn seeded(
     (db, ledger, dataset)
 }
 
+/// A transfer's columns and both parties' names, as `all_transfers` reads them.
+type TransferLine = (
+    i64,
+    String,
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+);
+
+/// Every transfer of `account` as that account sees it, newest first (by time, then id), read with
+/// one plain statement behind the ledger's back: the oracle for the ledger's paged reads.
+pub async fn all_transfers(db: &TestDatabase, account: AccountId) -> Vec<crate::AccountTransfer> {
+    let mut raw = db.raw_connection().await;
+    let rows: Vec<TransferLine> = sqlx::query_as(
+        "SELECT t.id, t.kind, t.from_account_id, t.to_account_id, t.amount, t.note, t.actor, \
+                 t.from_balance_after, t.to_balance_after, t.created_at, f.name, r.name \
+             FROM transfers t JOIN accounts f ON f.id = t.from_account_id \
+             JOIN accounts r ON r.id = t.to_account_id \
+             WHERE t.from_account_id = $1 OR t.to_account_id = $1 \
+             ORDER BY t.created_at DESC, t.id DESC",
+    )
+    .bind(account.0)
+    .fetch_all(&mut raw)
+    .await
+    .expect("read every transfer of the account");
+    rows.into_iter()
+        .map(
+            |(
+                id,
+                kind,
+                from,
+                to,
+                amount,
+                note,
+                actor,
+                from_after,
+                to_after,
+                created_at,
+                from_name,
+                to_name,
+            )| {
+                let outgoing = from == account.0;
+                crate::AccountTransfer {
+                    id,
+                    kind: kind.parse().expect("a known kind"),
+                    counterparty: if outgoing { to_name } else { from_name },
+                    counterparty_id: AccountId(if outgoing { to } else { from }),
+                    change: if outgoing { -amount } else { amount },
+                    balance_after: if outgoing { from_after } else { to_after },
+                    note,
+                    actor,
+                    created_at,
+                }
+            },
+        )
+        .collect()
+}
+
 /// Asserts that every balance equals the ledger and the total is conserved.
 pub async fn assert_verified(ledger: &Ledger) {
     let report = ledger.verify(&operator()).await.expect("verify the ledger");

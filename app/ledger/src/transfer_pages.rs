@@ -265,6 +265,27 @@ impl Ledger {
         }
     }
 
+    /// Where the transfers older than transfer `id` start (nowhere, when there is no such transfer).
+    pub(crate) async fn older_than(&self, id: i64) -> Result<TransferCursor, StoreError> {
+        let created_at: Option<i64> =
+            sqlx::query_scalar("SELECT created_at FROM transfers WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.db.pool())
+                .await?;
+        Ok(match created_at {
+            Some(created_at) => TransferCursor {
+                older: true,
+                created_at,
+                id,
+            },
+            None => TransferCursor {
+                older: true,
+                created_at: i64::MIN,
+                id: i64::MIN,
+            },
+        })
+    }
+
     /// One page of an account's transfers (see the module's guarantees).
     ///
     /// Errors: `NotVisible` (missing, or outside the actor's subtree).

@@ -27,6 +27,7 @@ use sqlx::AnyConnection;
 use crate::accounts::{AccountId, AccountKind, ReadError, find_account, suspension_reaches};
 use crate::actor::{Actor, Operator};
 use crate::db::{WriteTx, is_unique_violation};
+use crate::transfer_pages::TransferQuery;
 use crate::values::{Credits, IdempotencyKey, Note};
 use crate::{Ledger, StoreError};
 
@@ -438,9 +439,11 @@ impl Ledger {
         .await
     }
 
-    /// The transfers of `account` (the actor's own when `None`), newest first: at most `limit`, all
-    /// older than transfer `before` when set. The actor may read its own account and every account
-    /// below it.
+    /// The transfers of `account` (the actor's own when `None`), newest first: at most `limit` (and
+    /// at most [`crate::MAX_PAGE_ROWS`]), all older than transfer `before` when set (none, when no
+    /// transfer has that id). The actor may read its own account and every account below it. One
+    /// page of [`Ledger::transfer_page`], which reads the account's own indexes: a single OR over
+    /// both sides would sort all of a busy account's transfers for every page.
     ///
     /// Errors: `NotVisible` (missing, or outside the actor's subtree).
     pub async fn account_transfers(
@@ -450,13 +453,15 @@ impl Ledger {
         before: Option<i64>,
         limit: u32,
     ) -> Result<Vec<AccountTransfer>, ReadError> {
-        let query = TransferSearch {
-            account,
-            before,
-            limit,
-            ..TransferSearch::default()
+        let cursor = match before {
+            Some(before) => Some(self.older_than(before).await?),
+            None => None,
         };
-        self.find_transfers(actor, &query).await
+        let query = TransferQuery {
+            cursor,
+            ..TransferQuery::of(account, limit)
+        };
+        Ok(self.transfer_page(actor, &query).await?.rows)
     }
 
     /// The transfers of one account (the actor's own when `query.account` is `None`) that match

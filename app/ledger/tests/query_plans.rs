@@ -145,10 +145,7 @@ async fn no_page_of_the_grid_or_of_transfers_reads_a_whole_table() {
         cursor: ledger.transfer_page(direct, &newest).await.unwrap().next,
         ..newest.clone()
     };
-    let all = ledger
-        .account_transfers(direct, None, None, u32::MAX)
-        .await
-        .unwrap();
+    let all = ledger::testing::all_transfers(&db, direct.account()).await;
     let (first, last) = (all[all.len() - 1].created_at, all[0].created_at);
     let transfers = [
         ("a history page", newest.clone()),

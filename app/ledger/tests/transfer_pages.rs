@@ -1,11 +1,11 @@
 //! An account's transfers a page at a time, and exported whole: the worked example's transfers with
-//! their notes; each filter and their combinations against the whole list (`account_transfers`,
-//! the oracle); page boundaries, including transfers made in the same millisecond; the export equal
+//! their notes; each filter and their combinations against the whole list (read with one plain
+//! statement, the oracle); page boundaries, including transfers made in the same millisecond; the export equal
 //! to the pages; the balance over time; and who may read what.
 
 use std::time::Duration;
 
-use ledger::testing::{neighbours, seeded, transfer_request, with_worked_example};
+use ledger::testing::{all_transfers, neighbours, seeded, transfer_request, with_worked_example};
 use ledger::{
     AccountId, AccountTransfer, Actor, Clock, Credits, IdempotencyKey, Ledger, Note, ReadError,
     SearchText, TransferKind, TransferQuery, TransferRequest,
@@ -18,20 +18,6 @@ async fn page(ledger: &Ledger, actor: &Actor, query: &TransferQuery) -> ledger::
         .transfer_page(actor, query)
         .await
         .unwrap_or_else(|error| panic!("{query:?}: {error:?}"))
-}
-
-/// Every transfer of the account, newest first (by time, then id), from the ledger's plain list.
-async fn everything(
-    ledger: &Ledger,
-    actor: &Actor,
-    account: Option<AccountId>,
-) -> Vec<AccountTransfer> {
-    let mut all = ledger
-        .account_transfers(actor, account, None, u32::MAX)
-        .await
-        .unwrap();
-    all.sort_by_key(|t| std::cmp::Reverse((t.created_at, t.id)));
-    all
 }
 
 /// Every page from the newest by "Older", then back by "Newer": the transfers of each walk.
@@ -185,9 +171,9 @@ async fn the_worked_example_shows_each_transfer_with_its_note_newest_first() {
 
 #[tokio::test]
 async fn each_filter_and_their_combinations_show_exactly_the_matching_transfers() {
-    let (_db, ledger, dataset) = seeded(150, 1_200).await;
+    let (db, ledger, dataset) = seeded(150, 1_200).await;
     let direct = &dataset.direct;
-    let all = everything(&ledger, direct, None).await;
+    let all = all_transfers(&db, direct.account()).await;
     assert!(all.len() > 800, "most transfers are the direct reseller's");
     let some_customer = dataset.sub_accounts[7];
     let times: Vec<i64> = all.iter().map(|t| t.created_at).collect();
@@ -280,7 +266,7 @@ async fn each_filter_and_their_combinations_show_exactly_the_matching_transfers(
 
 #[tokio::test]
 async fn transfers_made_in_the_same_millisecond_are_each_on_exactly_one_page() {
-    let (_db, ledger, example) = with_worked_example().await;
+    let (db, ledger, example) = with_worked_example().await;
     let direct = &example.direct;
     let frozen = ledger.clone().with_clock(Clock::manual(1_795_635_600_000));
     for n in 0..23 {
@@ -289,7 +275,7 @@ async fn transfers_made_in_the_same_millisecond_are_each_on_exactly_one_page() {
             .await
             .unwrap();
     }
-    let all = everything(&ledger, direct, None).await;
+    let all = all_transfers(&db, direct.account()).await;
     for limit in [1, 2, 5, 24, 25] {
         let (forward, back) =
             walk_both_ways(&ledger, direct, &TransferQuery::of(None, limit)).await;
@@ -300,10 +286,10 @@ async fn transfers_made_in_the_same_millisecond_are_each_on_exactly_one_page() {
 
 #[tokio::test]
 async fn an_export_holds_every_matching_transfer_across_chunks_and_none_made_after_it_started() {
-    let (_db, ledger, dataset) = seeded(50, 2_300).await;
+    let (db, ledger, dataset) = seeded(50, 2_300).await;
     let direct = &dataset.direct;
     let query = TransferQuery::of(None, PAGE);
-    let all = everything(&ledger, direct, None).await;
+    let all = all_transfers(&db, direct.account()).await;
     assert!(all.len() > 2 * ledger::EXPORT_CHUNK_ROWS);
 
     let mut started = ledger.transfer_export(direct, &query).await.unwrap();
