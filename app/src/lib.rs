@@ -5,6 +5,8 @@ pub mod components;
 pub mod error;
 pub mod format;
 pub mod model;
+#[cfg(feature = "ssr")]
+pub mod movements;
 pub mod pages;
 pub mod server_fns;
 #[cfg(feature = "ssr")]

@@ -4,8 +4,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
-/// Mirrors `ledger::AccountKind`.
+/// Mirrors `ledger::AccountKind`; the REST API's too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
 pub enum AccountKind {
     Platform,
     DirectReseller,
@@ -24,8 +26,10 @@ impl AccountKind {
     }
 }
 
-/// Mirrors `ledger::AccountStatus`.
+/// Mirrors `ledger::AccountStatus`; the REST API's too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
 pub enum AccountStatus {
     Active,
     Suspended,
@@ -171,12 +175,18 @@ impl PasswordChange {
 /// Transfers per page of an account's list of transfers.
 pub const TRANSFERS_PAGE: u32 = 20;
 
-/// Mirrors `ledger::TransferKind`.
+/// Mirrors `ledger::TransferKind`; the REST API's too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
 pub enum TransferKind {
+    /// Parent to direct sub-account.
     Grant,
+    /// Direct sub-account back to its parent.
     Revoke,
+    /// New credits from the platform to a direct reseller.
     TopUp,
+    /// An account back to the platform, for messages it sent.
     Usage,
 }
 
@@ -190,7 +200,7 @@ impl TransferKind {
         }
     }
 
-    /// Its name in URLs and downloads, the ledger's own.
+    /// Its name in URLs, downloads and JSON, the ledger's own.
     pub fn code(self) -> &'static str {
         match self {
             Self::Grant => "grant",
@@ -223,8 +233,11 @@ pub struct AccountTransfer {
 /// Rows per page of Manage Customers.
 pub const GRID_PAGE: u32 = 50;
 
-/// How Manage Customers is sorted. Mirrors `ledger::SubAccountSort`.
+/// How Manage Customers (and the API's list of sub-accounts) is sorted. Mirrors
+/// `ledger::SubAccountSort`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
 pub enum SubAccountSort {
     #[default]
     Name,
@@ -234,9 +247,12 @@ pub enum SubAccountSort {
 
 /// Mirrors `ledger::SortDirection`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum SortDirection {
     #[default]
+    #[serde(rename = "asc")]
     Ascending,
+    #[serde(rename = "desc")]
     Descending,
 }
 

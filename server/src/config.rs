@@ -26,6 +26,8 @@ pub struct Cli {
     pub session: SessionConfig,
     #[command(flatten)]
     pub edge: EdgeConfig,
+    #[command(flatten)]
+    pub metrics: MetricsConfig,
 }
 
 #[derive(Debug, Subcommand)]
@@ -277,6 +279,15 @@ impl EdgeConfig {
             api_rate_limit_per_minute: self.api_rate_limit_per_minute,
         }
     }
+}
+
+/// Where Prometheus scrapes the metrics.
+#[derive(Debug, Clone, Args)]
+pub struct MetricsConfig {
+    /// Address of a listener of its own serving `GET /metrics` (Prometheus text), e.g.
+    /// `127.0.0.1:9100`; no metrics when absent. Never the app's port, so they are not public.
+    #[arg(long, env = "METRICS_ADDR", global = true)]
+    pub metrics_addr: Option<SocketAddr>,
 }
 
 /// Where to listen and where the built site lives (the variable names are cargo-leptos's).

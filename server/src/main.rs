@@ -4,7 +4,7 @@ use app::state::AppState;
 use clap::Parser;
 use ledger::{Ledger, WorkedExampleError};
 use server::config::{ApiKeyCommand, Cli, Command, ResellerCommand, UserCommand};
-use server::{bench, dataset, demo, operator, telemetry, verify, web};
+use server::{bench, dataset, demo, metrics, operator, telemetry, verify, web};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -25,6 +25,12 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
         .with_session_policy(cli.session.policy());
     let code = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
+            if let Some(addr) = cli.metrics.metrics_addr {
+                let registry = metrics::registry()?;
+                let listener = tokio::net::TcpListener::bind(addr).await?;
+                tracing::info!(addr = %listener.local_addr()?, "serving metrics");
+                tokio::spawn(metrics::serve(listener, registry));
+            }
             let listener = tokio::net::TcpListener::bind(cli.site.addr).await?;
             tracing::info!(addr = %listener.local_addr()?, backend = ?ledger.backend(), "serving Creditdesk");
             let state = AppState {

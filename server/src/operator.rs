@@ -2,10 +2,11 @@
 
 use std::io::{BufRead, IsTerminal};
 
+use app::movements::{Channel, counted};
 use ledger::{
     AccountName, ApiKeyError, ApiKeyName, Credits, IdempotencyKey, KeyId, Ledger, Login, Note,
     OpenAccountError, Operator, Password, Scopes, SetPasswordError, StoreError, TopUp,
-    TransferError, UsageDebit,
+    TransferError, TransferKind, UsageDebit,
 };
 
 /// Who the command line acts as; recorded in the ledger with every top-up.
@@ -92,22 +93,24 @@ pub async fn top_up(
         note: Note::parse(note)?,
         key: IdempotencyKey::parse(request_id)?,
     };
-    let applied = ledger
-        .top_up(&operator, &top_up)
-        .await
-        .map_err(|error| match error {
-            TransferError::KeyReused => OperatorError::RequestIdReused(request_id.to_owned()),
-            error @ (TransferError::SubAccountNotFound
-            | TransferError::NotADirectReseller
-            | TransferError::OwnAccountSuspended
-            | TransferError::NotEnoughCredits { .. }
-            | TransferError::SubAccountShort { .. }
-            | TransferError::Suspended { .. }
-            | TransferError::UsageShort { .. }
-            | TransferError::UsageNotAllowed
-            | TransferError::AccountNotFound
-            | TransferError::Store(_)) => error.into(),
-        })?;
+    let applied = counted(
+        TransferKind::TopUp,
+        Channel::Cli,
+        ledger.top_up(&operator, &top_up).await,
+    )
+    .map_err(|error| match error {
+        TransferError::KeyReused => OperatorError::RequestIdReused(request_id.to_owned()),
+        error @ (TransferError::SubAccountNotFound
+        | TransferError::NotADirectReseller
+        | TransferError::OwnAccountSuspended
+        | TransferError::NotEnoughCredits { .. }
+        | TransferError::SubAccountShort { .. }
+        | TransferError::Suspended { .. }
+        | TransferError::UsageShort { .. }
+        | TransferError::UsageNotAllowed
+        | TransferError::AccountNotFound
+        | TransferError::Store(_)) => error.into(),
+    })?;
     let transfer = &applied.transfer;
     if applied.replayed {
         println!(
@@ -233,9 +236,13 @@ pub async fn usage(
         reference: Note::parse(reference)?,
         key: IdempotencyKey::parse(request_id)?,
     };
-    let charged = ledger
-        .usage(&ledger.platform_actor(&operator), &debit)
-        .await?;
+    let charged = counted(
+        TransferKind::Usage,
+        Channel::Cli,
+        ledger
+            .usage(&ledger.platform_actor(&operator), &debit)
+            .await,
+    )?;
     let again = if charged.replayed {
         " (already charged: nothing moved)"
     } else {

@@ -90,6 +90,8 @@ pub fn router(state: AppState, config: WebConfig) -> Router {
         .merge(api)
         .layer(from_fn(security_headers))
         .layer(TraceLayer::new_for_http())
+        // Layered onto every route (and the fallback) after routing, so it sees the route matched.
+        .layer(from_fn(crate::metrics::track_http))
 }
 
 /// Serves until Ctrl-C or SIGTERM, then lets in-flight requests finish.
@@ -136,9 +138,9 @@ fn provide_response_nonce() {
     }
 }
 
-/// The most a server-function call may send. The largest real one (a new sub-account: a
-/// 100-character name and a 128-character password) is well under 2 KiB.
-const MAX_CALL_BODY: usize = 64 * 1024;
+/// The most a server-function call (or a `/v1` request) may send. The largest real one (a new
+/// sub-account: a 100-character name and a 128-character password) is well under 2 KiB.
+pub const MAX_CALL_BODY: usize = 64 * 1024;
 
 /// Refuses a server-function call whose body is larger than [`MAX_CALL_BODY`], reading no further:
 /// at once when its `Content-Length` says so, otherwise as soon as the stream passes the limit.

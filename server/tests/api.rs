@@ -6,12 +6,12 @@ mod support;
 
 use app::error::AppError;
 use app::model::{ApiScope, NewApiKey};
-use app::server_fns::{ApiKeys, CreateApiKey, RevokeApiKey};
+use app::server_fns::{ApiKeys, CreateApiKey, RevokeApiKey, TransferCredits};
 use ledger::testing::{api_key, assert_verified, balance, neighbours, operator, operator_key};
 use ledger::{AccountId, ApiKeySecret};
 use serde_json::{Value, json};
 use server::web::WebConfig;
-use support::TestApp;
+use support::{TestApp, credit_request};
 
 /// An API client holding one key.
 #[derive(Clone)]
@@ -325,6 +325,34 @@ async fn refusals_are_problem_documents_with_the_sentence_the_page_shows() {
 }
 
 #[tokio::test]
+async fn a_body_over_64_kib_is_refused_with_413_as_a_problem_document() {
+    let app = TestApp::spawn().await;
+    let api = billing(&app).await;
+    let one = app.example.reseller_one.0;
+    let note_of =
+        |bytes: usize| json!({"sub_account_id": one, "credits": 30, "note": "n".repeat(bytes)});
+
+    let within = api
+        .post("/v1/transfers", note_of(60 * 1024), Some(&fresh_key()))
+        .await;
+    assert_eq!(within.body["errors"][0]["field"], "note", "{within:?}");
+    within.problem(422, "invalid-request");
+    let over = api
+        .post("/v1/transfers", note_of(80 * 1024), Some(&fresh_key()))
+        .await;
+    let detail = over.problem(413, "request-too-large");
+    assert_eq!(
+        detail,
+        "That request is too large; shorten what you typed and try again"
+    );
+    let opening = json!({"kind": "customer", "name": "n".repeat(80 * 1024), "login": "big", "password": "a long secret"});
+    api.post("/v1/subaccounts", opening, None)
+        .await
+        .problem(413, "request-too-large");
+    assert_eq!(balance(&app.ledger, app.example.reseller_one).await, 0);
+}
+
+#[tokio::test]
 async fn a_missing_unknown_or_revoked_key_is_answered_401() {
     let app = TestApp::spawn().await;
     let api = billing(&app).await;
@@ -556,25 +584,20 @@ async fn sub_accounts_are_opened_changed_searched_and_paged() {
 
     let page = async |query: &str| api.get(&format!("/v1/subaccounts?{query}")).await;
     let first = page("limit=2").await;
-    let names = |answer: &Answer| -> Vec<String> {
-        answer.body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|item| item["name"].as_str().unwrap().to_owned())
-            .collect()
-    };
     assert_eq!(names(&first), ["Acme Ltd", "Customer One"]);
     let cursor = first.body["next_cursor"].as_str().unwrap();
     let second = page(&format!("limit=2&cursor={cursor}")).await;
     assert_eq!(names(&second), ["Reseller One", "Reseller Two"]);
-    let third = page(&format!(
-        "limit=2&cursor={}",
-        second.body["next_cursor"].as_str().unwrap()
-    ))
-    .await;
-    assert_eq!(names(&third), Vec::<String>::new());
-    assert_eq!(third.body["next_cursor"], Value::Null);
+    assert_eq!(
+        second.body["next_cursor"],
+        Value::Null,
+        "the last page says so"
+    );
+    let back = second.body["previous_cursor"].as_str().unwrap();
+    assert_eq!(
+        names(&page(&format!("limit=2&cursor={back}")).await),
+        ["Acme Ltd", "Customer One"]
+    );
     assert_eq!(names(&page("q=ACME").await), ["Acme Ltd"]);
     assert_eq!(names(&page("q=reseller1").await), ["Reseller One"]);
     assert_eq!(names(&page("status=suspended").await), ["Acme Ltd"]);
@@ -582,13 +605,112 @@ async fn sub_accounts_are_opened_changed_searched_and_paged() {
         names(&page("kind=customer&status=active").await),
         ["Customer One"]
     );
-    let too_big = page("limit=201").await;
-    too_big.problem(422, "invalid-request");
-    assert_eq!(too_big.body["errors"][0]["field"], "limit");
-    page("cursor=nonsense")
-        .await
-        .problem(422, "invalid-request");
-    page("kind=platform").await.problem(400, "bad-request");
+    assert_eq!(names(&page("q=cust").await), ["Customer One"], "a prefix");
+    assert!(names(&page("q=one").await).is_empty(), "not the middle");
+}
+
+fn names(answer: &Answer) -> Vec<String> {
+    assert_eq!(answer.status, 200, "{answer:?}");
+    answer.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The fields of a 400 `invalid-parameters` problem, in the order they were refused.
+fn refused_parameters(answer: &Answer) -> Vec<String> {
+    answer.problem(400, "invalid-parameters");
+    answer.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|error| error["field"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn sub_accounts_are_sorted_and_paged_both_ways_as_in_the_grid() {
+    let app = TestApp::spawn().await;
+    let api = billing(&app).await;
+    let example = &app.example;
+    // Balances 35, 30 and 20: each sort gives its own order.
+    for (sub_account, credits) in [
+        (example.reseller_one, 35),
+        (example.reseller_two, 30),
+        (example.customer_one, 20),
+    ] {
+        assert_eq!(
+            api.transfer(sub_account, credits, "Order").await.status,
+            201
+        );
+    }
+    let page = async |query: &str| api.get(&format!("/v1/subaccounts?{query}")).await;
+
+    let (one, two, customer) = ("Reseller One", "Reseller Two", "Customer One");
+    assert_eq!(
+        names(&page("sort=balance&dir=desc").await),
+        [one, two, customer]
+    );
+    assert_eq!(names(&page("sort=balance").await), [customer, two, one]);
+    assert_eq!(
+        names(&page("sort=name&dir=desc").await),
+        [two, one, customer]
+    );
+    assert_eq!(names(&page("dir=asc").await), [customer, one, two]);
+    let ids = |answer: &Answer| -> Vec<i64> {
+        answer.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|item| item["id"].as_i64().unwrap())
+            .collect()
+    };
+    let oldest_first = ids(&page("sort=created").await);
+    let mut opened = example.sub_accounts().map(|id| id.0).to_vec();
+    opened.sort_unstable();
+    assert_eq!(oldest_first, opened, "opened together: by id");
+    let newest_first = ids(&page("sort=created&dir=desc").await);
+    assert_eq!(newest_first, opened.into_iter().rev().collect::<Vec<_>>());
+
+    let mut walked = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let answer = page(&format!("sort=balance&dir=desc&limit=1{cursor}")).await;
+        walked.extend(names(&answer));
+        assert_eq!(answer.body["matching"], 3);
+        assert_eq!(answer.body["matching_credits"], 85);
+        match answer.body["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => {
+                let back = answer.body["previous_cursor"].as_str().unwrap();
+                let before = page(&format!("sort=balance&dir=desc&limit=2&cursor={back}")).await;
+                assert_eq!(names(&before), [one, two], "back from the last page");
+                break;
+            }
+        }
+    }
+    assert_eq!(walked, [one, two, customer]);
+    let first = page("sort=balance&dir=desc&limit=1").await;
+    assert_eq!(first.body["previous_cursor"], Value::Null);
+    let by_balance = first.body["next_cursor"].as_str().unwrap();
+    assert_eq!(
+        names(&page(&format!("sort=name&cursor={by_balance}")).await),
+        [two, customer],
+        "a cursor goes on in its own walk's order, not from the first page"
+    );
+
+    assert_eq!(names(&page("limit=200").await).len(), 3);
+    assert_eq!(
+        refused_parameters(&page("sort=size&dir=up&limit=201&kind=platform&status=x").await),
+        ["kind", "status", "sort", "dir", "limit"]
+    );
+    for refused in ["cursor=nonsense", "cursor=586e61302e352e78", "limit=x"] {
+        let answer = page(refused).await;
+        let field = refused.split('=').next().unwrap();
+        assert_eq!(refused_parameters(&answer), [field], "{refused}");
+    }
 }
 
 #[tokio::test]
@@ -620,12 +742,30 @@ async fn transfers_are_listed_by_account_kind_date_and_note() {
     let first = api
         .get(&format!("/v1/transfers?account_id={one}&limit=2"))
         .await;
+    assert_eq!(first.body["previous_cursor"], Value::Null);
     let cursor = first.body["next_cursor"].as_str().unwrap();
-    assert_eq!(list(&format!("limit=2&cursor={cursor}")).await, [30]);
-    let bad = api.get("/v1/transfers?from=26-11-01&to=yesterday").await;
-    bad.problem(422, "invalid-request");
-    assert_eq!(bad.body["errors"][0]["field"], "from");
-    assert_eq!(bad.body["errors"][1]["field"], "to");
+    let second = api
+        .get(&format!(
+            "/v1/transfers?account_id={one}&limit=2&cursor={cursor}"
+        ))
+        .await;
+    assert_eq!(second.body["items"][0]["change"], 30);
+    assert_eq!(second.body["next_cursor"], Value::Null);
+    let newer = second.body["previous_cursor"].as_str().unwrap();
+    assert_eq!(list(&format!("limit=2&cursor={newer}")).await, [-5, 20]);
+    let direct = app.example.direct.account();
+    assert_eq!(
+        list(&format!("counterparty_id={direct}")).await,
+        [-5, 20, 30]
+    );
+    assert!(list("counterparty_id=999999").await.is_empty());
+    let bad = api
+        .get("/v1/transfers?from=26-11-01&to=yesterday&kind=bonus&limit=0&cursor=zz&account_id=x")
+        .await;
+    assert_eq!(
+        refused_parameters(&bad),
+        ["account_id", "from", "to", "kind", "limit", "cursor"]
+    );
 }
 
 #[tokio::test]
@@ -757,6 +897,116 @@ async fn past_its_rate_limit_a_key_is_answered_429_with_retry_after() {
     );
 }
 
+/// The value of the sample of `metric` whose labels include every one of `labels`.
+fn sample(scraped: &str, metric: &str, labels: &[&str]) -> Option<f64> {
+    scraped
+        .lines()
+        .filter(|line| line.starts_with(&format!("{metric}{{")))
+        .find(|line| labels.iter().all(|label| line.contains(label)))
+        .and_then(|line| line.rsplit(' ').next()?.parse().ok())
+}
+
+#[tokio::test]
+async fn api_and_page_traffic_show_in_the_same_metrics_on_their_own_listener() {
+    let app = TestApp::spawn().await;
+    let registry = server::metrics::registry().expect("the metrics registry");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let metrics_url = format!("http://{}/metrics", listener.local_addr().unwrap());
+    tokio::spawn(server::metrics::serve(listener, registry));
+    let api = billing(&app).await;
+    let example = &app.example;
+
+    let browser = app.signed_in("direct").await;
+    let request = credit_request(example.reseller_one.0, "30", "June order");
+    browser.call(TransferCredits { request }).await.unwrap();
+    let key = fresh_key();
+    let body =
+        json!({"sub_account_id": example.reseller_two.0, "credits": 30, "note": "June order"});
+    for _ in 0..2 {
+        api.post("/v1/transfers", body.clone(), Some(&key)).await;
+    }
+    api.transfer(example.customer_one, 500, "Too much")
+        .await
+        .problem(409, "not-enough-credits");
+    assert_eq!(
+        api.get(&format!("/v1/subaccounts/{}", example.customer_one))
+            .await
+            .status,
+        200
+    );
+
+    let scraped = reqwest::get(&metrics_url)
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let movements = "creditdesk_credit_movements_total";
+    for (channel, outcome, reason) in [
+        ("ui", "applied", "none"),
+        ("api", "applied", "none"),
+        ("api", "replayed", "none"),
+        ("api", "refused", "not_enough_credits"),
+    ] {
+        let labels = [
+            r#"kind="grant""#,
+            &format!(r#"channel="{channel}""#),
+            &format!(r#"outcome="{outcome}""#),
+            &format!(r#"reason="{reason}""#),
+        ];
+        let count = sample(&scraped, movements, &labels);
+        assert!(count >= Some(1.0), "{labels:?} in\n{scraped}");
+    }
+    let requests = "creditdesk_http_requests_total";
+    for labels in [
+        [
+            r#"route="/v1/transfers""#,
+            r#"method="POST""#,
+            r#"status="201""#,
+        ],
+        [
+            r#"route="/v1/transfers""#,
+            r#"method="POST""#,
+            r#"status="200""#,
+        ],
+        [
+            r#"route="/v1/subaccounts/{id}""#,
+            r#"method="GET""#,
+            r#"status="200""#,
+        ],
+        [
+            r#"route="/api/transfer_credits""#,
+            r#"method="POST""#,
+            r#"status="200""#,
+        ],
+    ] {
+        assert!(
+            sample(&scraped, requests, &labels) >= Some(1.0),
+            "{labels:?} in\n{scraped}"
+        );
+    }
+    let latency = "creditdesk_http_request_duration_seconds_bucket";
+    let all = sample(
+        &scraped,
+        latency,
+        &[r#"route="/v1/transfers""#, r#"le="+Inf""#],
+    );
+    assert!(all >= Some(3.0), "{scraped}");
+    let raw_id = format!(r#"route="/v1/subaccounts/{}""#, example.customer_one);
+    assert!(
+        !scraped.contains(&raw_id),
+        "a route is its template, never the raw path"
+    );
+
+    let on_app_port = reqwest::get(format!("{}/metrics", app.base_url))
+        .await
+        .unwrap();
+    assert!(
+        !on_app_port.text().await.unwrap().contains(requests),
+        "not public"
+    );
+}
+
 #[tokio::test]
 async fn the_openapi_document_covers_every_operation_with_the_bearer_scheme() {
     let app = TestApp::spawn().await;
@@ -785,6 +1035,42 @@ async fn the_openapi_document_covers_every_operation_with_the_bearer_scheme() {
             assert!(operation["security"].is_array(), "{method} {path}");
         }
     }
+    let get_subaccounts = &document["paths"]["/v1/subaccounts"]["get"];
+    for (name, values) in [
+        ("sort", &["name", "balance", "created"][..]),
+        ("dir", &["asc", "desc"]),
+        ("kind", &["reseller", "customer"]),
+        ("status", &["active", "suspended"]),
+    ] {
+        let parameter = get_subaccounts["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|parameter| parameter["name"] == name)
+            .unwrap_or_else(|| panic!("{name} is documented"));
+        assert_eq!(
+            enum_values(&document, &parameter["schema"]),
+            values,
+            "{name}: {parameter}"
+        );
+    }
+    let bad_parameters = &get_subaccounts["responses"]["400"]["description"];
+    assert!(
+        bad_parameters.as_str().unwrap().contains("sort"),
+        "{bad_parameters}"
+    );
+    for (method, path) in [
+        ("post", "/v1/transfers"),
+        ("post", "/v1/subaccounts"),
+        ("patch", "/v1/subaccounts/{id}"),
+        ("post", "/v1/usage"),
+    ] {
+        let too_large = &document["paths"][path][method]["responses"]["413"];
+        assert!(
+            too_large["content"]["application/problem+json"].is_object(),
+            "{method} {path}"
+        );
+    }
     operations.sort();
     assert_eq!(
         operations,
@@ -800,6 +1086,26 @@ async fn the_openapi_document_covers_every_operation_with_the_bearer_scheme() {
             "POST /v1/usage",
         ]
     );
+}
+
+/// The values an enum schema allows, through `$ref`s and `oneOf`s.
+fn enum_values(document: &Value, schema: &Value) -> Vec<String> {
+    if let Some(values) = schema["enum"].as_array() {
+        return values
+            .iter()
+            .filter_map(|value| value.as_str().map(str::to_owned))
+            .collect();
+    }
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.trim_start_matches("#/components/schemas/");
+        return enum_values(document, &document["components"]["schemas"][name]);
+    }
+    ["oneOf", "anyOf", "allOf"]
+        .iter()
+        .filter_map(|key| schema[*key].as_array())
+        .flatten()
+        .flat_map(|item| enum_values(document, item))
+        .collect()
 }
 
 fn new_key(name: &str, scopes: &[ApiScope]) -> CreateApiKey {

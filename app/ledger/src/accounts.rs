@@ -5,7 +5,6 @@ use std::str::FromStr;
 
 use crate::actor::{Actor, Operator};
 use crate::db::is_unique_violation;
-use crate::transfers::contains_pattern;
 use crate::users::{Login, Password, hash_password};
 use crate::values::AccountName;
 use crate::{Ledger, StoreError};
@@ -175,32 +174,6 @@ macro_rules! select_sub_account {
             "(SELECT MIN(u.login) FROM users u WHERE u.account_id = a.id) AS login FROM accounts a"
         )
     };
-}
-
-/// Which of the actor's direct sub-accounts to list; every filter left empty matches everything.
-#[derive(Debug, Clone, Default)]
-pub struct SubAccountSearch {
-    /// Text the name or the login contains, regardless of case.
-    pub text: Option<String>,
-    pub kind: Option<AccountKind>,
-    pub status: Option<AccountStatus>,
-    /// The last sub-account of the previous page.
-    pub after: Option<SubAccountSearchCursor>,
-    pub limit: u32,
-}
-
-/// Where a page of sub-accounts ended: pages are ordered by (name, id).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SubAccountSearchCursor {
-    pub name: String,
-    pub id: AccountId,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SubAccountSearchPage {
-    pub sub_accounts: Vec<SubAccount>,
-    /// Where the next page starts, when this page is full.
-    pub next: Option<SubAccountSearchCursor>,
 }
 
 /// What a reseller fills in to open a sub-account.
@@ -423,56 +396,6 @@ impl Ledger {
         rows.into_iter()
             .map(|row| SubAccount::try_from(row).map_err(ReadError::from))
             .collect()
-    }
-
-    /// One page of the actor's direct sub-accounts that match `query`, by name then id, with the
-    /// cursor of the next page when there may be one.
-    ///
-    /// Errors: `NotAReseller` (a customer actor).
-    pub async fn find_sub_accounts(
-        &self,
-        actor: &Actor,
-        query: &SubAccountSearch,
-    ) -> Result<SubAccountSearchPage, ReadError> {
-        if actor.kind() == AccountKind::Customer {
-            return Err(ReadError::NotAReseller);
-        }
-        let (after_name, after_id) = query
-            .after
-            .as_ref()
-            .map_or(("", 0), |cursor| (cursor.name.as_str(), cursor.id.0));
-        // Absent filters bind values that match everything; every name sorts after ''.
-        let rows: Vec<SubAccountRow> = sqlx::query_as(concat!(
-            select_sub_account!(),
-            " WHERE a.parent_id = $1 AND ($2 = '' OR a.kind = $2) AND ($3 = '' OR a.status = $3)",
-            " AND (LOWER(a.name) LIKE $4 ESCAPE '\\' OR EXISTS",
-            " (SELECT 1 FROM users u WHERE u.account_id = a.id AND u.login LIKE $4 ESCAPE '\\'))",
-            " AND (a.name > $5 OR (a.name = $5 AND a.id > $6))",
-            " ORDER BY a.name, a.id LIMIT $7"
-        ))
-        .bind(actor.account().0)
-        .bind(query.kind.map_or("", AccountKind::as_str))
-        .bind(query.status.map_or("", AccountStatus::as_str))
-        .bind(contains_pattern(query.text.as_deref()))
-        .bind(after_name)
-        .bind(after_id)
-        .bind(i64::from(query.limit))
-        .fetch_all(self.db.pool())
-        .await?;
-        let sub_accounts = rows
-            .into_iter()
-            .map(SubAccount::try_from)
-            .collect::<Result<Vec<_>, _>>()?;
-        // A full page may have a successor; a short one is the last.
-        let full = sub_accounts.len() == usize::try_from(query.limit).unwrap_or(usize::MAX);
-        let next = sub_accounts
-            .last()
-            .filter(|_| full)
-            .map(|last| SubAccountSearchCursor {
-                name: last.account.name.clone(),
-                id: last.account.id,
-            });
-        Ok(SubAccountSearchPage { sub_accounts, next })
     }
 
     /// One of the actor's direct sub-accounts.

@@ -24,7 +24,7 @@ pub mod worked_example;
 
 pub use accounts::{
     Account, AccountId, AccountKind, AccountStatus, ManageError, NewSubAccount, OpenAccountError,
-    ReadError, SubAccount, SubAccountSearch, SubAccountSearchCursor, SubAccountSearchPage,
+    ReadError, SubAccount,
 };
 pub use actor::{Actor, Operator};
 pub use api_keys::{
@@ -46,7 +46,7 @@ pub use transfer_pages::{
 };
 pub use transfers::{
     AccountTransfer, Applied, TopUp, Transfer, TransferError, TransferKind, TransferRequest,
-    TransferSearch, TransferSeen, UsageDebit,
+    TransferSeen, UsageDebit,
 };
 pub use users::{
     ChangePasswordError, Login, LoginError, Password, PasswordError, SetPasswordError,

@@ -123,6 +123,11 @@ impl SubAccountCursor {
         self.toward == Toward::Previous
     }
 
+    /// The order of the walk this cursor belongs to.
+    pub fn order(&self) -> (SubAccountSort, SortDirection) {
+        (self.sort, self.direction)
+    }
+
     fn fits(&self, query: &SubAccountQuery) -> bool {
         self.sort == query.sort && self.direction == query.direction
     }

@@ -176,23 +176,6 @@ impl Transfer {
     }
 }
 
-/// Which of one account's transfers to list; every filter left empty matches everything.
-#[derive(Debug, Clone, Default)]
-pub struct TransferSearch {
-    /// The account whose transfers to list; the actor's own when `None`.
-    pub account: Option<AccountId>,
-    pub kind: Option<TransferKind>,
-    /// Made at or after this moment (milliseconds since the Unix epoch).
-    pub since: Option<i64>,
-    /// Made before this moment.
-    pub until: Option<i64>,
-    /// Text the note contains, regardless of case.
-    pub text: Option<String>,
-    /// Older than this transfer: the cursor of the next page.
-    pub before: Option<i64>,
-    pub limit: u32,
-}
-
 /// A transfer as someone in its tree sees it: the balances after are those of the sides they may
 /// read (`None` for the other side, e.g. the platform's for a top-up).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -200,19 +183,6 @@ pub struct TransferSeen {
     pub transfer: Transfer,
     pub from_balance_after: Option<i64>,
     pub to_balance_after: Option<i64>,
-}
-
-/// A `LIKE` pattern matching text that contains `text` (lowercased, wildcards escaped with `\`).
-pub(crate) fn contains_pattern(text: Option<&str>) -> String {
-    let mut pattern = String::from("%");
-    for c in text.unwrap_or_default().to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            pattern.push('\\');
-        }
-        pattern.push(c);
-    }
-    pattern.push('%');
-    pattern
 }
 
 /// A transfer as one account sees it in its list of transfers.
@@ -462,47 +432,6 @@ impl Ledger {
             ..TransferQuery::of(account, limit)
         };
         Ok(self.transfer_page(actor, &query).await?.rows)
-    }
-
-    /// The transfers of one account (the actor's own when `query.account` is `None`) that match
-    /// every filter of `query`, newest first. The actor may read its own account and every account
-    /// below it.
-    ///
-    /// Errors: `NotVisible` (missing, or outside the actor's subtree).
-    pub async fn find_transfers(
-        &self,
-        actor: &Actor,
-        query: &TransferSearch,
-    ) -> Result<Vec<AccountTransfer>, ReadError> {
-        let account = query.account.unwrap_or(actor.account());
-        if !self.is_visible_to(actor, account).await? {
-            return Err(ReadError::NotVisible);
-        }
-        // Absent filters bind values that match everything, so one statement serves every query.
-        let rows: Vec<AccountTransferRow> = sqlx::query_as(concat!(
-            "SELECT ",
-            transfer_columns!("t."),
-            ", f.name AS from_name, r.name AS to_name",
-            " FROM transfers t",
-            " JOIN accounts f ON f.id = t.from_account_id",
-            " JOIN accounts r ON r.id = t.to_account_id",
-            " WHERE (t.from_account_id = $1 OR t.to_account_id = $1) AND t.id < $2",
-            " AND ($3 = '' OR t.kind = $3) AND t.created_at >= $4 AND t.created_at < $5",
-            " AND LOWER(t.note) LIKE $6 ESCAPE '\\'",
-            " ORDER BY t.id DESC LIMIT $7"
-        ))
-        .bind(account.0)
-        .bind(query.before.unwrap_or(i64::MAX))
-        .bind(query.kind.map_or("", TransferKind::as_str))
-        .bind(query.since.unwrap_or(i64::MIN))
-        .bind(query.until.unwrap_or(i64::MAX))
-        .bind(contains_pattern(query.text.as_deref()))
-        .bind(i64::from(query.limit))
-        .fetch_all(self.db.pool())
-        .await?;
-        rows.into_iter()
-            .map(|row| row.seen_from(account).map_err(ReadError::from))
-            .collect()
     }
 
     /// One transfer, if it touches the actor's account or any account below it. Balances after

@@ -7,7 +7,7 @@ use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
 use ledger::{
     AccountId, AccountName, Actor, ApiKeyName, Credits, IdempotencyKey, KeyId, Ledger, Login, Note,
-    Password, Scopes, SignedIn, TransferRequest,
+    Password, Scopes, SignedIn, TransferKind, TransferRequest,
 };
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
@@ -20,6 +20,7 @@ use crate::model::{
     PasswordChange, SubAccountList, SubAccountView, TRANSFER_LIST_PAGE, TRANSFERS_PAGE,
     TransferList, TransferReceipt, TransferView,
 };
+use crate::movements::{Channel, counted};
 use crate::server_fns::convert::{internal, sub_account_query, summary, transfer_query};
 use crate::session::{self, ClientAddress, SessionCookie};
 use crate::state::AppState;
@@ -174,19 +175,18 @@ pub async fn transfer_credits(request: CreditRequest) -> Result<TransferReceipt,
         note: Note::parse(&request.note)?,
         key: IdempotencyKey::parse(&request.request_id).map_err(|_| AppError::BadRequest)?,
     };
+    let (ledger, actor) = (&caller.ledger, &caller.actor);
     let transfer = match change {
-        CreditChange::Give(_) => {
-            caller
-                .ledger
-                .grant(&caller.actor, &transfer_request)
-                .await?
-        }
-        CreditChange::Revoke(_) => {
-            caller
-                .ledger
-                .revoke(&caller.actor, &transfer_request)
-                .await?
-        }
+        CreditChange::Give(_) => counted(
+            TransferKind::Grant,
+            Channel::Ui,
+            ledger.grant(actor, &transfer_request).await,
+        )?,
+        CreditChange::Revoke(_) => counted(
+            TransferKind::Revoke,
+            Channel::Ui,
+            ledger.revoke(actor, &transfer_request).await,
+        )?,
     };
     let balance_of = |account| {
         transfer.balance_after(account).ok_or_else(|| {

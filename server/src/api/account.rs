@@ -1,9 +1,10 @@
 //! `GET /v1/account`: the key's own account and balance; and the account representation every
 //! resource shares.
 
+use app::model::{AccountKind, AccountStatus};
 use axum::Json;
 use ledger::Scope;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::api::Caller;
@@ -48,64 +49,6 @@ impl From<ledger::Account> for Account {
             balance: account.balance,
             login: None,
             created_at: app::format::iso_8601_utc(account.created_at),
-        }
-    }
-}
-
-/// Mirrors `ledger::AccountKind`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AccountKind {
-    Platform,
-    DirectReseller,
-    Reseller,
-    Customer,
-}
-
-impl From<ledger::AccountKind> for AccountKind {
-    fn from(kind: ledger::AccountKind) -> Self {
-        match kind {
-            ledger::AccountKind::Platform => Self::Platform,
-            ledger::AccountKind::DirectReseller => Self::DirectReseller,
-            ledger::AccountKind::Reseller => Self::Reseller,
-            ledger::AccountKind::Customer => Self::Customer,
-        }
-    }
-}
-
-impl From<AccountKind> for ledger::AccountKind {
-    fn from(kind: AccountKind) -> Self {
-        match kind {
-            AccountKind::Platform => Self::Platform,
-            AccountKind::DirectReseller => Self::DirectReseller,
-            AccountKind::Reseller => Self::Reseller,
-            AccountKind::Customer => Self::Customer,
-        }
-    }
-}
-
-/// Mirrors `ledger::AccountStatus`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum AccountStatus {
-    Active,
-    Suspended,
-}
-
-impl From<ledger::AccountStatus> for AccountStatus {
-    fn from(status: ledger::AccountStatus) -> Self {
-        match status {
-            ledger::AccountStatus::Active => Self::Active,
-            ledger::AccountStatus::Suspended => Self::Suspended,
-        }
-    }
-}
-
-impl From<AccountStatus> for ledger::AccountStatus {
-    fn from(status: AccountStatus) -> Self {
-        match status {
-            AccountStatus::Active => Self::Active,
-            AccountStatus::Suspended => Self::Suspended,
         }
     }
 }

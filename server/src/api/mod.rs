@@ -5,6 +5,7 @@
 
 mod account;
 pub mod openapi;
+mod params;
 pub mod problem;
 mod rate_limit;
 // utoipa expands `params(ListParams)` into a path that the lint calls redundant.
@@ -18,10 +19,10 @@ use std::sync::Arc;
 
 use app::error::AppError;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
-use axum::http::HeaderMap;
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use axum::{Json, Router};
 use ledger::{Actor, ApiKeySecret, IdempotencyKey, KeyId, Ledger, Scope, Scopes};
@@ -61,6 +62,9 @@ pub fn router(ledger: Ledger, rate_limit_per_minute: u32) -> Router {
         .route("/transfers/{id}", get(transfers::show))
         .route("/usage", axum::routing::post(usage::record))
         .fallback(async || ApiError::App(AppError::UnknownEndpoint))
+        // The largest real body (a sub-account with a 100-character name and a 128-character
+        // password, or a 500-character note) is well under the pages' limit.
+        .layer(DefaultBodyLimit::max(crate::web::MAX_CALL_BODY))
         .with_state(state);
     Router::new().nest("/v1", api)
 }
@@ -137,9 +141,15 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        let Json(mut value) = Json::<Value>::from_request(request, state)
-            .await
-            .map_err(|rejection: JsonRejection| not_understood(rejection.body_text()))?;
+        let Json(mut value) = Json::<Value>::from_request(request, state).await.map_err(
+            |rejection: JsonRejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::App(AppError::RequestTooLarge)
+                } else {
+                    not_understood(rejection.body_text())
+                }
+            },
+        )?;
         // serde would also read a struct from an array of its fields; the API takes objects only.
         if !value.is_object() {
             return Err(not_understood("the body must be a JSON object".to_owned()));
@@ -197,14 +207,4 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
 
 fn not_understood(reason: String) -> ApiError {
     ApiError::App(AppError::InvalidRequest { reason })
-}
-
-/// The page size asked for, at most `max`; `default` when not given.
-fn page_size(limit: Option<u32>, default: u32, max: u32) -> Result<u32, ApiError> {
-    let limit = limit.unwrap_or(default);
-    if (1..=max).contains(&limit) {
-        Ok(limit)
-    } else {
-        Err(problem::invalid("limit", AppError::InvalidLimit { max }))
-    }
 }

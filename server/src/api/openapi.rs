@@ -8,7 +8,10 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, RefOr};
 use utoipa::{Modify, OpenApi};
 
+use app::model::{AccountStatus, SortDirection, SubAccountSort, TransferKind};
+
 use crate::api::problem::{FieldProblem, PROBLEM_CONTENT_TYPE, Problem};
+use crate::api::subaccounts::SubAccountKind;
 use crate::api::{account, subaccounts, transfers, usage};
 
 #[derive(OpenApi)]
@@ -31,7 +34,17 @@ use crate::api::{account, subaccounts, transfers, usage};
         transfers::show,
         usage::record,
     ),
-    components(schemas(Problem, FieldProblem)),
+    // The enums that query parameters name by `value_type` (read as text so that a refusal names
+    // its parameter), which utoipa does not collect on its own.
+    components(schemas(
+        Problem,
+        FieldProblem,
+        SubAccountSort,
+        SortDirection,
+        SubAccountKind,
+        AccountStatus,
+        TransferKind
+    )),
     modifiers(&ApiKeyScheme, &CommonProblems),
     tags(
         (name = "account", description = "The key's own account"),
@@ -101,7 +114,11 @@ impl Modify for CommonProblems {
                 &mut item.put,
             ];
             for operation in operations.into_iter().flatten() {
-                for (status, description) in common {
+                let with_body = operation.request_body.is_some().then_some((
+                    "413",
+                    "The body is larger than 64 KiB; nothing was read past that",
+                ));
+                for (status, description) in common.into_iter().chain(with_body) {
                     operation
                         .responses
                         .responses

@@ -53,8 +53,10 @@ pub struct FieldProblem {
 pub enum ApiError {
     /// One failure, in the reseller's words.
     App(AppError),
-    /// Input that failed validation: each field with its reason.
+    /// A body that failed validation (422): each field with its reason.
     Invalid(Vec<(&'static str, AppError)>),
+    /// Query parameters that could not be read (400): each with its reason.
+    BadParameters(Vec<(&'static str, AppError)>),
 }
 
 impl From<AppError> for ApiError {
@@ -108,28 +110,21 @@ pub fn problem(error: ApiError) -> Response {
             };
             (status, problem, retry_after)
         }
-        ApiError::Invalid(fields) => {
-            let errors: Vec<_> = fields
-                .iter()
-                .map(|(field, error)| FieldProblem {
-                    field: (*field).to_owned(),
-                    detail: error.to_string(),
-                })
-                .collect();
-            let detail = errors
-                .iter()
-                .map(|error| error.detail.as_str())
-                .collect::<Vec<_>>()
-                .join("; ");
-            let problem = Problem {
-                problem_type: format!("{PROBLEM_BASE}invalid-request"),
-                title: "Some fields are not valid".to_owned(),
-                status: 422,
-                detail,
-                errors,
-            };
-            (422, problem, None)
-        }
+        ApiError::Invalid(fields) => (
+            422,
+            field_problem(422, "invalid-request", "Some fields are not valid", &fields),
+            None,
+        ),
+        ApiError::BadParameters(fields) => (
+            400,
+            field_problem(
+                400,
+                "invalid-parameters",
+                "Some parameters are not valid",
+                &fields,
+            ),
+            None,
+        ),
     };
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (status, Json(problem)).into_response();
@@ -139,6 +134,34 @@ pub fn problem(error: ApiError) -> Response {
         headers.insert(RETRY_AFTER, HeaderValue::from(seconds));
     }
     response
+}
+
+/// A problem that lists each refused field or parameter, with every reason joined as its detail.
+fn field_problem(
+    status: u16,
+    slug: &str,
+    title: &str,
+    fields: &[(&'static str, AppError)],
+) -> Problem {
+    let errors: Vec<_> = fields
+        .iter()
+        .map(|(field, error)| FieldProblem {
+            field: (*field).to_owned(),
+            detail: error.to_string(),
+        })
+        .collect();
+    let detail = errors
+        .iter()
+        .map(|error| error.detail.as_str())
+        .collect::<Vec<_>>()
+        .join("; ");
+    Problem {
+        problem_type: format!("{PROBLEM_BASE}{slug}"),
+        title: title.to_owned(),
+        status,
+        detail,
+        errors,
+    }
 }
 
 /// The stable slug and title of each kind of failure. Listed variant by variant so that a new
@@ -231,10 +254,23 @@ impl Fields {
             .ok()
     }
 
-    /// Every checked value, or every recorded reason.
+    /// Every checked value of a body, or every recorded reason (422).
     pub fn finish<T: Checked>(self, values: T) -> Result<T::Values, ApiError> {
+        self.finish_as(values, ApiError::Invalid)
+    }
+
+    /// Every checked query parameter, or every recorded reason (400).
+    pub fn finish_parameters<T: Checked>(self, values: T) -> Result<T::Values, ApiError> {
+        self.finish_as(values, ApiError::BadParameters)
+    }
+
+    fn finish_as<T: Checked>(
+        self,
+        values: T,
+        refused: fn(Vec<(&'static str, AppError)>) -> ApiError,
+    ) -> Result<T::Values, ApiError> {
         if !self.0.is_empty() {
-            return Err(ApiError::Invalid(self.0));
+            return Err(refused(self.0));
         }
         // Every check passed, so every value is there.
         values.all().ok_or(ApiError::App(AppError::Internal))
@@ -247,19 +283,26 @@ pub trait Checked {
     fn all(self) -> Option<Self::Values>;
 }
 
-impl<A, B> Checked for (Option<A>, Option<B>) {
-    type Values = (A, B);
-    fn all(self) -> Option<(A, B)> {
-        Some((self.0?, self.1?))
-    }
+/// `Checked` for tuples of two to seven values.
+macro_rules! checked {
+    ($($value:ident),+) => {
+        impl<$($value),+> Checked for ($(Option<$value>,)+) {
+            type Values = ($($value,)+);
+            #[allow(non_snake_case)]
+            fn all(self) -> Option<Self::Values> {
+                let ($($value,)+) = self;
+                Some(($($value?,)+))
+            }
+        }
+    };
 }
 
-impl<A, B, C> Checked for (Option<A>, Option<B>, Option<C>) {
-    type Values = (A, B, C);
-    fn all(self) -> Option<(A, B, C)> {
-        Some((self.0?, self.1?, self.2?))
-    }
-}
+checked!(A, B);
+checked!(A, B, C);
+checked!(A, B, C, D);
+checked!(A, B, C, D, E);
+checked!(A, B, C, D, E, F);
+checked!(A, B, C, D, E, F, G);
 
 /// One refused field, for requests that check a single one.
 pub fn invalid(field: &'static str, error: impl Into<AppError>) -> ApiError {

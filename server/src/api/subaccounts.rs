@@ -1,35 +1,53 @@
-//! `/v1/subaccounts`: the key's direct sub-accounts, as on the Manage Customers page: list (search,
-//! filters, cursor paging), open, read one, rename, suspend and reactivate.
+//! `/v1/subaccounts`: the key's direct sub-accounts, as on the Manage Customers page: list (through
+//! the grid's own page: search, filters, sort, cursor paging), open, read one, rename, suspend and
+//! reactivate.
 
 use app::error::AppError;
+use app::model::{AccountKind, AccountStatus, SortDirection, SubAccountSort};
 use axum::Json;
 use axum::http::StatusCode;
 use ledger::{
-    AccountId, AccountName, Login, NewSubAccount as LedgerNewSubAccount, Password, Scope,
-    SubAccountSearch, SubAccountSearchCursor,
+    AccountId, AccountName, Login, MAX_PAGE_ROWS, NewSubAccount as LedgerNewSubAccount, Password,
+    Scope, SearchText, SubAccountCursor, SubAccountQuery,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::account::{Account, AccountKind, AccountStatus};
+use crate::api::account::Account;
+use crate::api::params::{choice, decode_cursor, encode_cursor, page_size};
 use crate::api::problem::{ApiError, Fields, invalid};
-use crate::api::{Body, Caller, Id, Params, page_size};
+use crate::api::{Body, Caller, Id, Params};
 
-const DEFAULT_PAGE: u32 = 50;
-const MAX_PAGE: u32 = 200;
+/// Rows per page when the client does not say, as on the Manage Customers page.
+const DEFAULT_PAGE: u32 = app::model::GRID_PAGE;
 
+/// Each parameter is read from its text (see [`crate::api::params`]); `value_type` documents
+/// what it must hold.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// Text the name or the login contains, regardless of case.
+    /// The start of a name or of a login; A-Z regardless of case.
     q: Option<String>,
-    kind: Option<SubAccountKind>,
-    status: Option<AccountStatus>,
+    #[param(value_type = Option<SubAccountKind>)]
+    kind: Option<String>,
+    #[param(value_type = Option<AccountStatus>)]
+    status: Option<String>,
+    /// The order of the rows (default `name`, A-Z regardless of case); rows with the same value
+    /// are ordered by id, the same way.
+    #[param(value_type = Option<SubAccountSort>)]
+    sort: Option<String>,
+    /// `asc` (default) or `desc`.
+    #[param(value_type = Option<SortDirection>)]
+    dir: Option<String>,
     /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    #[param(pattern = "^([0-9a-f]{2})*\\.[0-9]{1,18}$")]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
+    limit: Option<String>,
+    /// `next_cursor` or `previous_cursor` of an earlier page, as it was given. It continues that
+    /// page's walk, in that page's `sort` and `dir` (which it carries: any given with it are
+    /// ignored); the search and filters are this request's.
+    #[param(
+        pattern = "^(4e|50)(6e(61|64)(3[0-9]){1,18}2e(3[0-9]){1,18}2e([0-9a-f]{2})*|(62|63)(61|64)(3[0-9]){1,18}2e(3[0-9]){1,18}2e(2d)?(3[0-9]){1,18})$"
+    )]
     cursor: Option<String>,
 }
 
@@ -56,12 +74,20 @@ impl From<SubAccountKind> for AccountKind {
     }
 }
 
-/// One page of sub-accounts, by name.
+/// One page of sub-accounts, in the order asked for.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SubAccountList {
     pub items: Vec<Account>,
     /// Pass as `cursor` for the next page; absent on the last page.
     pub next_cursor: Option<String>,
+    /// Pass as `cursor` for the page before; absent on the first page.
+    pub previous_cursor: Option<String>,
+    /// How many sub-accounts match the search and filters, on every page.
+    #[schema(example = 3)]
+    pub matching: i64,
+    /// The credits those sub-accounts hold.
+    #[schema(example = 90)]
+    pub matching_credits: i64,
 }
 
 /// A sub-account to open, with the login and first password of its user.
@@ -99,7 +125,8 @@ pub struct SubAccountChange {
     pub status: Option<AccountStatus>,
 }
 
-/// The key's direct sub-accounts, by name then id.
+/// The key's direct sub-accounts: one page of the Manage Customers grid, searched, filtered and
+/// sorted as there.
 #[utoipa::path(
     get,
     path = "/v1/subaccounts",
@@ -107,7 +134,7 @@ pub struct SubAccountChange {
     params(ListParams),
     responses(
         (status = 200, description = "One page of sub-accounts", body = SubAccountList),
-        (status = 422, description = "A bad limit or cursor", body = crate::api::problem::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A parameter not understood (kind, status, sort, dir, limit, or a cursor this API did not give out); `errors` names each", body = crate::api::problem::Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = ["read"]))
 )]
@@ -117,21 +144,55 @@ pub async fn list(
     Params(params): Params<ListParams>,
 ) -> Result<Json<SubAccountList>, ApiError> {
     caller.require(Scope::Read)?;
-    let query = SubAccountSearch {
-        text: params.q,
-        kind: params.kind.map(Into::into),
-        status: params.status.map(Into::into),
-        after: params.cursor.as_deref().map(decode_cursor).transpose()?,
-        limit: page_size(params.limit, DEFAULT_PAGE, MAX_PAGE)?,
-    };
+    let query = list_query(&params)?;
     let page = caller
         .ledger
-        .find_sub_accounts(&caller.actor, &query)
+        .sub_account_page(&caller.actor, &query)
         .await?;
     Ok(Json(SubAccountList {
-        items: page.sub_accounts.into_iter().map(Account::from).collect(),
+        items: page.rows.into_iter().map(Account::from).collect(),
         next_cursor: page.next.as_ref().map(encode_cursor),
+        previous_cursor: page.previous.as_ref().map(encode_cursor),
+        matching: page.matching,
+        matching_credits: page.matching_credits,
     }))
+}
+
+/// The grid's query the parameters ask for, or every parameter that is refused.
+fn list_query(params: &ListParams) -> Result<SubAccountQuery, ApiError> {
+    let mut fields = Fields::default();
+    let kind = fields.check("kind", choice::<SubAccountKind>(params.kind.as_deref()));
+    let status = fields.check("status", choice::<AccountStatus>(params.status.as_deref()));
+    let sort = fields.check("sort", choice::<SubAccountSort>(params.sort.as_deref()));
+    let direction = fields.check("dir", choice::<SortDirection>(params.dir.as_deref()));
+    let limit = fields.check(
+        "limit",
+        page_size(params.limit.as_deref(), DEFAULT_PAGE, MAX_PAGE_ROWS),
+    );
+    let cursor = fields.check(
+        "cursor",
+        decode_cursor::<SubAccountCursor>(params.cursor.as_deref()),
+    );
+    let (kind, status, sort, direction, limit, cursor) =
+        fields.finish_parameters((kind, status, sort, direction, limit, cursor))?;
+    // A cursor goes on in its own walk's order: the grid would start again from the first page
+    // for one of another order, and a client walking pages would loop.
+    let (sort, direction) = match &cursor {
+        Some(cursor) => cursor.order(),
+        None => (
+            sort.unwrap_or_default().into(),
+            direction.unwrap_or_default().into(),
+        ),
+    };
+    Ok(SubAccountQuery {
+        search: params.q.as_deref().and_then(SearchText::parse),
+        kind: kind.map(Into::into),
+        status: status.map(Into::into),
+        sort,
+        direction,
+        cursor,
+        limit,
+    })
 }
 
 /// Opens a reseller or customer under the key's account, at zero credits.
@@ -241,49 +302,4 @@ pub async fn change(
         None => ledger.sub_account(actor, id).await?,
     };
     Ok(Json(account.into()))
-}
-
-/// `<name in hex>.<id>`: opaque to clients, and only ever compared, never trusted.
-fn encode_cursor(cursor: &SubAccountSearchCursor) -> String {
-    let name: String = cursor
-        .name
-        .bytes()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
-    format!("{name}.{}", cursor.id)
-}
-
-fn decode_cursor(text: &str) -> Result<SubAccountSearchCursor, ApiError> {
-    let refused = || invalid("cursor", AppError::InvalidCursor);
-    let (name, id) = text.split_once('.').ok_or_else(refused)?;
-    let bytes = (0..name.len())
-        .step_by(2)
-        .map(|at| {
-            name.get(at..at + 2)
-                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
-        })
-        .collect::<Option<Vec<u8>>>()
-        .ok_or_else(refused)?;
-    Ok(SubAccountSearchCursor {
-        // Only compared with names, so a forged cursor merely starts the page somewhere else.
-        name: String::from_utf8_lossy(&bytes).into_owned(),
-        id: AccountId(id.parse().map_err(|_| refused())?),
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_cursor_reads_back_as_it_was_written() {
-        let cursor = SubAccountSearchCursor {
-            name: "Ünïcode. Shop".into(),
-            id: AccountId(42),
-        };
-        assert_eq!(decode_cursor(&encode_cursor(&cursor)).unwrap(), cursor);
-        for forged in ["", "zz.1", "41.x", "4.1", "41"] {
-            assert!(decode_cursor(forged).is_err(), "{forged}");
-        }
-    }
 }

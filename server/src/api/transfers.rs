@@ -2,13 +2,16 @@
 //! `Idempotency-Key`; list the transfers of any account in the key's subtree; read one.
 
 use app::error::AppError;
+use app::format::start_of_day;
+use app::model::TransferKind;
+use app::movements::{Channel, counted};
 use axum::Json;
 use axum::http::header::LOCATION;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use ledger::{
-    AccountId, Applied, Credits, MAX_CREDITS_PER_TRANSFER, Note, Scope, TransferRequest,
-    TransferSearch, TransferSeen,
+    AccountId, Applied, Credits, MAX_CREDITS_PER_TRANSFER, MAX_PAGE_ROWS, Note, Scope, SearchText,
+    TransferCursor, TransferQuery, TransferRequest, TransferSeen,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::openapi::schema::{
@@ -16,50 +19,15 @@ use utoipa::openapi::schema::{
 };
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::problem::{ApiError, Fields, invalid};
-use crate::api::{Body, Caller, Id, Params, idempotency_key, page_size};
+use crate::api::params::{choice, decode_cursor, encode_cursor, page_size};
+use crate::api::problem::{ApiError, Fields};
+use crate::api::{Body, Caller, Id, Params, idempotency_key};
 
-const DEFAULT_PAGE: u32 = 50;
-const MAX_PAGE: u32 = 200;
+/// Rows per page when the client does not say, as on the transfers page.
+const DEFAULT_PAGE: u32 = app::model::TRANSFER_LIST_PAGE;
 const DAY_MS: i64 = 86_400_000;
 /// Says that an answer repeats the first one given for its `Idempotency-Key`: nothing moved.
 pub const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
-
-/// Mirrors `ledger::TransferKind`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TransferKind {
-    /// Parent to direct sub-account.
-    Grant,
-    /// Direct sub-account back to its parent.
-    Revoke,
-    /// New credits from the platform to a direct reseller.
-    TopUp,
-    /// An account back to the platform, for messages it sent.
-    Usage,
-}
-
-impl From<ledger::TransferKind> for TransferKind {
-    fn from(kind: ledger::TransferKind) -> Self {
-        match kind {
-            ledger::TransferKind::Grant => Self::Grant,
-            ledger::TransferKind::Revoke => Self::Revoke,
-            ledger::TransferKind::TopUp => Self::TopUp,
-            ledger::TransferKind::Usage => Self::Usage,
-        }
-    }
-}
-
-impl From<TransferKind> for ledger::TransferKind {
-    fn from(kind: TransferKind) -> Self {
-        match kind {
-            TransferKind::Grant => Self::Grant,
-            TransferKind::Revoke => Self::Revoke,
-            TransferKind::TopUp => Self::TopUp,
-            TransferKind::Usage => Self::Usage,
-        }
-    }
-}
 
 /// A ledger entry: `credits` moved from one account to another.
 #[derive(Debug, Serialize, ToSchema)]
@@ -188,9 +156,17 @@ pub async fn make(
     };
     let (ledger, actor) = (&caller.ledger, &caller.actor);
     let made = if body.credits > 0 {
-        ledger.grant(actor, &request).await?
+        counted(
+            ledger::TransferKind::Grant,
+            Channel::Api,
+            ledger.grant(actor, &request).await,
+        )?
     } else {
-        ledger.revoke(actor, &request).await?
+        counted(
+            ledger::TransferKind::Revoke,
+            Channel::Api,
+            ledger.revoke(actor, &request).await,
+        )?
     };
     Ok(applied_response(made))
 }
@@ -222,25 +198,33 @@ fn credits(signed: i64) -> Result<Credits, AppError> {
     Ok(Credits::new(signed.abs())?)
 }
 
+/// Each parameter is read from its text (see [`crate::api::params`]); `value_type` documents
+/// what it must hold.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// The account whose transfers to list: the key's own or any below it (default: its own).
-    account_id: Option<i64>,
+    #[param(value_type = Option<i64>)]
+    account_id: Option<String>,
+    /// Only transfers to or from this account.
+    #[param(value_type = Option<i64>)]
+    counterparty_id: Option<String>,
     /// Made on or after this day (UTC), `YYYY-MM-DD`.
     #[param(example = "2026-11-01", format = Date)]
     from: Option<String>,
     /// Made on or before this day (UTC), `YYYY-MM-DD`.
     #[param(example = "2026-11-30", format = Date)]
     to: Option<String>,
-    kind: Option<TransferKind>,
-    /// Text the note contains, regardless of case.
+    #[param(value_type = Option<TransferKind>)]
+    kind: Option<String>,
+    /// Text anywhere in the note; A-Z regardless of case.
     q: Option<String>,
     /// Page size, 1 to 200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    #[param(pattern = "^[0-9]{1,18}$")]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200)]
+    limit: Option<String>,
+    /// `next_cursor` (older) or `previous_cursor` (newer) of an earlier page; the filters may
+    /// change between pages.
+    #[param(pattern = "^(4f|4e)(2d)?(3[0-9]){1,18}2e(3[0-9]){1,18}$")]
     cursor: Option<String>,
 }
 
@@ -255,6 +239,9 @@ pub struct AccountTransfer {
     /// The other side's name.
     #[schema(example = "Direct Reseller")]
     pub counterparty: String,
+    /// The other side's account.
+    #[schema(example = 1)]
+    pub counterparty_id: i64,
     /// Positive when credits came in, negative when they went out.
     #[schema(example = 30)]
     pub change: i64,
@@ -273,9 +260,12 @@ pub struct TransferList {
     pub items: Vec<AccountTransfer>,
     /// Pass as `cursor` for the next (older) page; absent on the last page.
     pub next_cursor: Option<String>,
+    /// Pass as `cursor` for the page before (newer); absent on the first page.
+    pub previous_cursor: Option<String>,
 }
 
-/// The transfers of one account in the key's subtree, newest first.
+/// The transfers of one account in the key's subtree, newest first: one page of the transfers
+/// page, filtered as there.
 #[utoipa::path(
     get,
     path = "/v1/transfers",
@@ -283,8 +273,8 @@ pub struct TransferList {
     params(ListParams),
     responses(
         (status = 200, description = "One page of transfers", body = TransferList),
+        (status = 400, description = "A parameter not understood (an id, date, kind, limit or cursor); `errors` names each", body = crate::api::problem::Problem, content_type = "application/problem+json"),
         (status = 404, description = "The account is not the key's or below it", body = crate::api::problem::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A bad date, limit or cursor", body = crate::api::problem::Problem, content_type = "application/problem+json"),
     ),
     security(("api_key" = ["read"]))
 )]
@@ -294,43 +284,18 @@ pub async fn list(
     Params(params): Params<ListParams>,
 ) -> Result<Json<TransferList>, ApiError> {
     caller.require(Scope::Read)?;
-    let mut fields = Fields::default();
-    let since = fields.check("from", optional_day(params.from.as_deref()));
-    let until = fields.check("to", optional_day(params.to.as_deref()));
-    let (since, until) = fields.finish((since, until))?;
-    let before = params
-        .cursor
-        .as_deref()
-        .map(|cursor| {
-            cursor
-                .parse::<i64>()
-                .map_err(|_| invalid("cursor", AppError::InvalidCursor))
-        })
-        .transpose()?;
-    let account = AccountId(params.account_id.unwrap_or(caller.actor.account().0));
-    let query = TransferSearch {
-        account: Some(account),
-        kind: params.kind.map(Into::into),
-        since,
-        // `to` names a whole day: up to the start of the next.
-        until: until.map(|day| day.saturating_add(DAY_MS)),
-        text: params.q,
-        before,
-        limit: page_size(params.limit, DEFAULT_PAGE, MAX_PAGE)?,
-    };
-    let found = caller.ledger.find_transfers(&caller.actor, &query).await?;
-    let full = found.len() == usize::try_from(query.limit).unwrap_or(usize::MAX);
-    let next_cursor = found
-        .last()
-        .filter(|_| full)
-        .map(|last| last.id.to_string());
-    let items = found
+    let query = list_query(&params)?;
+    let page = caller.ledger.transfer_page(&caller.actor, &query).await?;
+    let account = page.account.id;
+    let items = page
+        .rows
         .into_iter()
         .map(|line| AccountTransfer {
             id: line.id,
             kind: line.kind.into(),
             account_id: account.0,
             counterparty: line.counterparty,
+            counterparty_id: line.counterparty_id.0,
             change: line.change,
             balance_after: line.balance_after,
             note: line.note,
@@ -338,7 +303,45 @@ pub async fn list(
             created_at: app::format::iso_8601_utc(line.created_at),
         })
         .collect();
-    Ok(Json(TransferList { items, next_cursor }))
+    Ok(Json(TransferList {
+        items,
+        next_cursor: page.next.as_ref().map(encode_cursor),
+        previous_cursor: page.previous.as_ref().map(encode_cursor),
+    }))
+}
+
+/// The transfers page's query the parameters ask for, or every parameter that is refused.
+fn list_query(params: &ListParams) -> Result<TransferQuery, ApiError> {
+    let mut fields = Fields::default();
+    let account = fields.check("account_id", optional_id(params.account_id.as_deref()));
+    let counterparty = fields.check(
+        "counterparty_id",
+        optional_id(params.counterparty_id.as_deref()),
+    );
+    let since = fields.check("from", optional_day(params.from.as_deref()));
+    let until = fields.check("to", optional_day(params.to.as_deref()));
+    let kind = fields.check("kind", choice::<TransferKind>(params.kind.as_deref()));
+    let limit = fields.check(
+        "limit",
+        page_size(params.limit.as_deref(), DEFAULT_PAGE, MAX_PAGE_ROWS),
+    );
+    let cursor = fields.check(
+        "cursor",
+        decode_cursor::<TransferCursor>(params.cursor.as_deref()),
+    );
+    let (account, counterparty, since, until, kind, limit, cursor) =
+        fields.finish_parameters((account, counterparty, since, until, kind, limit, cursor))?;
+    Ok(TransferQuery {
+        account,
+        since,
+        // `to` names a whole day: up to the start of the next.
+        until: until.map(|day| day.saturating_add(DAY_MS)),
+        kind: kind.map(Into::into),
+        counterparty,
+        note: params.q.as_deref().and_then(SearchText::parse),
+        cursor,
+        limit,
+    })
 }
 
 /// One transfer that touches the key's account or an account below it.
@@ -360,61 +363,27 @@ pub async fn show(caller: Caller, Id(id): Id) -> Result<Json<Transfer>, ApiError
     Ok(Json(seen.into()))
 }
 
-/// Midnight UTC of `YYYY-MM-DD`, in milliseconds since the Unix epoch.
+/// Midnight UTC of `YYYY-MM-DD`, in milliseconds since the Unix epoch, as the transfers page reads it.
 fn optional_day(text: Option<&str>) -> Result<Option<i64>, AppError> {
-    text.map(|text| day_start(text).ok_or(AppError::InvalidDate))
+    text.map(|text| start_of_day(text).ok_or(AppError::InvalidDate))
         .transpose()
 }
 
-fn day_start(text: &str) -> Option<i64> {
-    let mut parts = text.split('-');
-    let (year, month, day) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() || year.len() != 4 || month.len() != 2 || day.len() != 2 {
-        return None;
-    }
-    let (year, month, day): (i64, i64, i64) =
-        (year.parse().ok()?, month.parse().ok()?, day.parse().ok()?);
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let days_in_month = match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        1..=12 => 31,
-        _ => return None,
-    };
-    if !(1..=days_in_month).contains(&day) {
-        return None;
-    }
-    // Days since 1970-01-01 (Howard Hinnant's days_from_civil).
-    let shifted_year = if month <= 2 { year - 1 } else { year };
-    let era = shifted_year.div_euclid(400);
-    let year_of_era = shifted_year - era * 400;
-    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    Some((era * 146_097 + day_of_era - 719_468) * DAY_MS)
+/// An account id, or `None` when absent.
+fn optional_id(text: Option<&str>) -> Result<Option<AccountId>, AppError> {
+    text.map(|text| {
+        text.parse()
+            .map(AccountId)
+            .map_err(|_| AppError::InvalidRequest {
+                reason: "an account id is a whole number".to_owned(),
+            })
+    })
+    .transpose()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_day_starts_at_midnight_utc() {
-        assert_eq!(day_start("1970-01-01"), Some(0));
-        assert_eq!(day_start("2000-02-29"), Some(951_782_400_000));
-        assert_eq!(day_start("2026-11-25"), Some(1_795_564_800_000));
-        for bad in [
-            "2026-02-29",
-            "2026-13-01",
-            "2026-1-01",
-            "26-01-01",
-            "2026-01-01x",
-            "",
-            "x",
-        ] {
-            assert_eq!(day_start(bad), None, "{bad}");
-        }
-    }
 
     #[test]
     fn a_signed_change_moves_its_size_within_the_limit() {

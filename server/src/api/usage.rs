@@ -1,9 +1,10 @@
 //! `POST /v1/usage`: the messaging platform charges an account for what it sent (operator keys
 //! with the `usage` scope only).
 
+use app::movements::{Channel, counted};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use ledger::{AccountId, Credits, Note, Scope, UsageDebit};
+use ledger::{AccountId, Credits, Note, Scope, TransferKind, UsageDebit};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -69,6 +70,10 @@ pub async fn record(
         reference,
         key,
     };
-    let charged = caller.ledger.usage(&caller.actor, &debit).await?;
+    let charged = counted(
+        TransferKind::Usage,
+        Channel::Api,
+        caller.ledger.usage(&caller.actor, &debit).await,
+    )?;
     Ok(applied_response(charged))
 }
