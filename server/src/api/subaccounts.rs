@@ -45,6 +45,9 @@ pub struct ListParams {
     /// `next_cursor` or `previous_cursor` of an earlier page, as it was given. It continues that
     /// page's walk, in that page's `sort` and `dir` (which it carries: any given with it are
     /// ignored); the search and filters are this request's.
+    // The hex of the ledger's cursor text: `N` or `P`; then `n`, `a` or `d`, two numbers and any
+    // name; or `b` or `c`, `a` or `d`, two numbers and a signed one. Every text it matches is a
+    // cursor, so a request the document calls valid is never refused for its cursor.
     #[param(
         pattern = "^(4e|50)(6e(61|64)(3[0-9]){1,18}2e(3[0-9]){1,18}2e([0-9a-f]{2})*|(62|63)(61|64)(3[0-9]){1,18}2e(3[0-9]){1,18}2e(2d)?(3[0-9]){1,18})$"
     )]

@@ -224,6 +224,8 @@ pub struct ListParams {
     limit: Option<String>,
     /// `next_cursor` (older) or `previous_cursor` (newer) of an earlier page; the filters may
     /// change between pages.
+    // The hex of the ledger's cursor text: `O` or `N`, a signed number, `.` and a number; every
+    // text it matches is a cursor.
     #[param(pattern = "^(4f|4e)(2d)?(3[0-9]){1,18}2e(3[0-9]){1,18}$")]
     cursor: Option<String>,
 }
