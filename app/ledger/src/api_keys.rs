@@ -19,6 +19,7 @@ use crate::accounts::{AccountId, AccountKind, suspension_reaches};
 use crate::actor::{Actor, Operator};
 use crate::db::is_unique_violation;
 use crate::sessions::hex;
+use crate::values::{Hidden, Lines, hidden_character};
 use crate::{Ledger, StoreError};
 
 /// The prefix of every key.
@@ -131,6 +132,10 @@ pub enum ApiKeyNameError {
     Empty,
     #[error("the key's name is longer than {MAX_KEY_NAME_CHARS} characters")]
     TooLong,
+    #[error("the key's name contains a control character")]
+    ControlCharacters,
+    #[error("the key's name contains a character that overrides the text's direction")]
+    DirectionCharacters,
 }
 
 impl ApiKeyName {
@@ -138,6 +143,12 @@ impl ApiKeyName {
         let text = text.trim();
         if text.is_empty() {
             Err(ApiKeyNameError::Empty)
+        } else if let Some(hidden) = hidden_character(text, Lines::One) {
+            // Shown in the ledger as who moved credits: the same characters as an account's name.
+            Err(match hidden {
+                Hidden::Control => ApiKeyNameError::ControlCharacters,
+                Hidden::Direction => ApiKeyNameError::DirectionCharacters,
+            })
         } else if text.chars().count() > MAX_KEY_NAME_CHARS {
             Err(ApiKeyNameError::TooLong)
         } else {

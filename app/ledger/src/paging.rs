@@ -6,6 +6,8 @@ use sqlx::any::{AnyArguments, AnyRow};
 use sqlx::query::QueryAs;
 use sqlx::{Any, FromRow};
 
+use crate::values::without_nul;
+
 /// The most rows one page may hold, whatever a caller asks for.
 pub const MAX_PAGE_ROWS: u32 = 200;
 
@@ -23,7 +25,7 @@ impl SearchText {
     /// `None` for a blank box: no search at all.
     pub fn parse(text: &str) -> Option<Self> {
         let text = text.trim();
-        (!text.is_empty()).then(|| Self(text.to_ascii_lowercase()))
+        (!text.is_empty()).then(|| Self(without_nul(&text.to_ascii_lowercase())))
     }
 
     pub fn as_str(&self) -> &str {

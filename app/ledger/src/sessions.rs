@@ -20,6 +20,7 @@ use crate::accounts::{AccountId, AccountKind, suspension_reaches};
 use crate::clock::millis;
 use crate::db::WriteTx;
 use crate::users::{MAX_PASSWORD_CHARS, password_matches};
+use crate::values::without_nul;
 use crate::{Ledger, StoreError};
 
 /// Failed sign-ins within `FAILURE_WINDOW` after which one (login, address) pair waits.
@@ -207,7 +208,10 @@ impl Ledger {
         password: &str,
         address: &str,
     ) -> Result<CheckedPassword, PasswordCheckError> {
-        let login: String = login.trim().to_lowercase().chars().take(100).collect();
+        let login: String = without_nul(&login.trim().to_lowercase())
+            .chars()
+            .take(100)
+            .collect();
         let attempt = self.admit_attempt(&login, address).await?;
 
         let user: Option<(UserRow, String)> = sqlx::query_as::<_, UserRowWithHash>(

@@ -155,10 +155,17 @@ impl AccountName {
     }
 }
 
+/// `text` as the database can hold it: PostgreSQL's text cannot hold NUL, so each becomes U+FFFD.
+/// For what is only looked up (a search, a login being signed in with): no stored name, login or
+/// note holds a NUL, so the lookup finds what it would have found, nothing, instead of failing.
+pub(crate) fn without_nul(text: &str) -> String {
+    text.replace('\0', "\u{FFFD}")
+}
+
 /// A character that names and notes refuse: it does not show as itself, so what a reseller reads
 /// would differ from what is stored (a NUL also cuts text short, and PostgreSQL refuses it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Hidden {
+pub(crate) enum Hidden {
     /// NUL, tab, carriage return, escape and the rest of Unicode's control characters (Cc).
     Control,
     /// The bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069), which
@@ -168,12 +175,12 @@ enum Hidden {
 
 /// Whether a text may hold line breaks (`\n`, as a textarea sends them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Lines {
+pub(crate) enum Lines {
     One,
     Several,
 }
 
-fn hidden_character(text: &str, lines: Lines) -> Option<Hidden> {
+pub(crate) fn hidden_character(text: &str, lines: Lines) -> Option<Hidden> {
     text.chars().find_map(|c| match c {
         '\n' if lines == Lines::Several => None,
         '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => Some(Hidden::Direction),

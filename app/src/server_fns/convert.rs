@@ -257,6 +257,8 @@ impl From<ApiKeyNameError> for AppError {
             ApiKeyNameError::TooLong => Self::NameTooLong {
                 max: ledger::api_keys::MAX_KEY_NAME_CHARS,
             },
+            ApiKeyNameError::ControlCharacters => Self::NameControlCharacters,
+            ApiKeyNameError::DirectionCharacters => Self::NameDirectionCharacters,
         }
     }
 }
