@@ -39,6 +39,16 @@ pub enum LoadError {
     Read(#[from] ledger::StoreError),
     #[error("a client task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
-    #[error("the crash test found {} problem(s):\n{}", .0.len(), .0.join("\n"))]
+    #[error("the crash test found {} problem(s), the first of them:\n{}", .0.len(), first_lines(.0))]
     Lost(Vec<String>),
+}
+
+/// Enough findings to see what went wrong without burying it.
+fn first_lines(findings: &[String]) -> String {
+    findings
+        .iter()
+        .take(20)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
