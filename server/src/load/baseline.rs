@@ -52,8 +52,7 @@ pub async fn run(
         let moved = apply(&mut conn, &flow, &actor).await?;
         conn.execute(if moved { "COMMIT" } else { "ROLLBACK" })
             .await?;
-        let kind = if moved { "moved" } else { "refused: short" };
-        tally.count(kind.to_owned(), began.elapsed(), moved);
+        tally.count("rolled back: short".to_owned(), began.elapsed(), moved);
     }
     let elapsed = started.elapsed();
     conn.close().await?;

@@ -7,23 +7,28 @@ use std::time::Duration;
 #[derive(Debug, Default, Clone)]
 pub struct Tally {
     pub latencies: Vec<Duration>,
-    /// How many answers of each kind ("201 created", "409 not-enough-credits", "no answer: …").
-    pub kinds: BTreeMap<String, u64>,
+    /// How many of each kind of answer that moved nothing ("409 not-enough-credits", "no answer
+    /// (connection lost)").
+    pub errors: BTreeMap<String, u64>,
     /// Movements applied (transfers recorded).
     pub moved: u64,
 }
 
 impl Tally {
+    /// One request: `kind` counts among the errors unless it `moved` credits.
     pub fn count(&mut self, kind: String, latency: Duration, moved: bool) {
         self.latencies.push(latency);
-        *self.kinds.entry(kind).or_default() += 1;
-        self.moved += u64::from(moved);
+        if moved {
+            self.moved += 1;
+        } else {
+            *self.errors.entry(kind).or_default() += 1;
+        }
     }
 
     pub fn merge(&mut self, other: Self) {
         self.latencies.extend(other.latencies);
-        for (kind, count) in other.kinds {
-            *self.kinds.entry(kind).or_default() += count;
+        for (kind, count) in other.errors {
+            *self.errors.entry(kind).or_default() += count;
         }
         self.moved += other.moved;
     }
@@ -40,12 +45,11 @@ impl Tally {
         [at(50), at(99), at(100)]
     }
 
-    /// Everything but movements applied, as "kind: count" pairs.
+    /// The errors as "kind: count" pairs.
     pub fn errors(&self) -> String {
         let errors: Vec<String> = self
-            .kinds
+            .errors
             .iter()
-            .filter(|(kind, _)| !kind.starts_with("20"))
             .map(|(kind, count)| format!("{kind}: {count}"))
             .collect();
         if errors.is_empty() {
