@@ -32,6 +32,28 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    #[command(flatten)]
+    Ledger(LedgerCommand),
+    #[command(flatten)]
+    Load(LoadCommand),
+}
+
+/// Load tools: each makes fresh databases of its own (SQLite files in the temp directory, or
+/// databases on the PostgreSQL server of `--database-url`), starts this binary's `serve` on them,
+/// and removes them afterwards.
+#[derive(Debug, Subcommand)]
+pub enum LoadCommand {
+    /// Measure credit movements through HTTP (`/v1/transfers`, `/v1/usage`) under concurrent
+    /// clients, against the bare database loop of the same statements. Build with `--release`.
+    BenchTransfers(crate::load::bench::BenchTransfersArgs),
+    /// Kill the server with SIGKILL under load, again and again, and check that every acknowledged
+    /// movement is in the ledger exactly once and every balance adds up.
+    CrashTest(crate::load::crash::CrashArgs),
+}
+
+/// Commands on the database of `--database-url`.
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
     /// Serve the web app (the default).
     Serve,
     /// Load the worked example into an empty database.

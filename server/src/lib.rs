@@ -6,6 +6,7 @@ pub mod config;
 pub mod dataset;
 pub mod demo;
 pub mod export;
+pub mod load;
 pub mod metrics;
 pub mod operator;
 pub mod proxy;

@@ -3,8 +3,10 @@ use std::process::ExitCode;
 use app::state::AppState;
 use clap::Parser;
 use ledger::{Ledger, WorkedExampleError};
-use server::config::{ApiKeyCommand, Cli, Command, ResellerCommand, UserCommand};
-use server::{bench, dataset, demo, metrics, operator, telemetry, verify, web};
+use server::config::{
+    ApiKeyCommand, Cli, Command, LedgerCommand, LoadCommand, ResellerCommand, UserCommand,
+};
+use server::{bench, dataset, demo, load, metrics, operator, telemetry, verify, web};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -20,11 +22,16 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let command = match cli.command {
+        None => LedgerCommand::Serve,
+        Some(Command::Ledger(command)) => command,
+        Some(Command::Load(command)) => return run_load(command, &cli.database.database_url).await,
+    };
     let ledger = Ledger::connect(&cli.database.settings())
         .await?
         .with_session_policy(cli.session.policy());
-    let code = match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => {
+    let code = match command {
+        LedgerCommand::Serve => {
             if let Some(addr) = cli.metrics.metrics_addr {
                 let registry = metrics::registry()?;
                 let listener = tokio::net::TcpListener::bind(addr).await?;
@@ -40,7 +47,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             web::serve(listener, state, cli.edge.web()).await?;
             ExitCode::SUCCESS
         }
-        Command::Demo { if_empty } => match demo::load(&ledger).await {
+        LedgerCommand::Demo { if_empty } => match demo::load(&ledger).await {
             Err(WorkedExampleError::NotEmpty) if if_empty => {
                 println!("The database already has accounts; leaving them as they are.");
                 ExitCode::SUCCESS
@@ -50,8 +57,8 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 ExitCode::SUCCESS
             }
         },
-        Command::Verify => verified(&ledger.verify(&operator::operator()).await?),
-        Command::Seed {
+        LedgerCommand::Verify => verified(&ledger.verify(&operator::operator()).await?),
+        LedgerCommand::Seed {
             sub_accounts,
             transfers,
         } => {
@@ -61,17 +68,17 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             };
             verified(&dataset::seed(&ledger, plan).await?)
         }
-        Command::BenchReads(args) => {
+        LedgerCommand::BenchReads(args) => {
             bench::run(&ledger, &args).await?;
             ExitCode::SUCCESS
         }
-        Command::Reseller {
+        LedgerCommand::Reseller {
             command: ResellerCommand::Create { name, login },
         } => {
             operator::create_direct_reseller(&ledger, &name, &login).await?;
             ExitCode::SUCCESS
         }
-        Command::TopUp {
+        LedgerCommand::TopUp {
             login,
             credits,
             note,
@@ -80,13 +87,13 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             operator::top_up(&ledger, &login, credits, &note, &request_id).await?;
             ExitCode::SUCCESS
         }
-        Command::User {
+        LedgerCommand::User {
             command: UserCommand::SetPassword { login },
         } => {
             operator::set_password(&ledger, &login).await?;
             ExitCode::SUCCESS
         }
-        Command::ApiKey {
+        LedgerCommand::ApiKey {
             command:
                 ApiKeyCommand::Create {
                     holder,
@@ -97,7 +104,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             operator::create_api_key(&ledger, holder.login.as_deref(), &name, &scope).await?;
             ExitCode::SUCCESS
         }
-        Command::ApiKey {
+        LedgerCommand::ApiKey {
             command:
                 ApiKeyCommand::Revoke {
                     id,
@@ -116,7 +123,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
             operator::revoke_api_key(&ledger, key).await?;
             ExitCode::SUCCESS
         }
-        Command::Usage {
+        LedgerCommand::Usage {
             login,
             credits,
             reference,
@@ -128,6 +135,26 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
     };
     ledger.close().await;
     Ok(code)
+}
+
+/// The load tools start this binary's `serve` on databases they make on the server of
+/// `database_url` (PostgreSQL), or in SQLite files otherwise.
+async fn run_load(
+    command: LoadCommand,
+    database_url: &str,
+) -> Result<ExitCode, Box<dyn std::error::Error>> {
+    let server = std::env::current_exe()?;
+    match command {
+        LoadCommand::BenchTransfers(args) => {
+            load::bench::run(&server, database_url, &args).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        LoadCommand::CrashTest(args) => {
+            let report = load::crash::run_on_fresh_database(&server, database_url, &args).await?;
+            println!("{report}");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 /// Prints the report; success only when it is clean.

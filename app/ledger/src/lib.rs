@@ -10,6 +10,7 @@ pub mod api_keys;
 pub mod clock;
 pub mod db;
 pub mod paging;
+pub mod scratch;
 pub mod seed;
 pub mod sessions;
 pub mod sub_account_pages;
@@ -34,6 +35,7 @@ pub use api_keys::{
 pub use clock::Clock;
 pub use db::{Backend, ConnectError, DbSettings};
 pub use paging::{MAX_PAGE_ROWS, SearchText};
+pub use scratch::ScratchDatabase;
 pub use seed::{SeedError, SeedPlan, SeedProgress, SeedReport};
 pub use sessions::{
     ActiveSession, SessionGrant, SessionPolicy, SessionToken, SignInError, SignedIn,

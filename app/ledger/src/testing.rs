@@ -4,14 +4,14 @@
 //! Unset or `sqlite:` gives a new SQLite file in the temp directory. `postgres://…` names a server:
 //! each test gets its own database there, dropped when the test ends.
 
-use std::path::PathBuf;
+use std::ops::Deref;
 
 use sqlx::{Connection, Executor};
 
 use crate::{
     AccountId, AccountKind, AccountName, Actor, ApiKeyName, ApiKeySecret, Credits, DEMO_PASSWORD,
-    DbSettings, IdempotencyKey, Ledger, Login, NewSubAccount, Note, Operator, Password, Scopes,
-    TopUp, TransferRequest, UsageDebit,
+    IdempotencyKey, Ledger, Login, NewSubAccount, Note, Operator, Password, Scopes,
+    ScratchDatabase, TopUp, TransferRequest, UsageDebit,
 };
 
 /// The operator that tests act as for set-up and for reading any account.
@@ -316,51 +316,30 @@ pub async fn assert_verified(ledger: &Ledger) {
     assert!(report.is_clean(), "verify found problems: {report:?}");
 }
 
-pub struct TestDatabase {
-    pub settings: DbSettings,
-    cleanup: Cleanup,
-}
+/// The test's own database (a [`ScratchDatabase`] on the backend of `TEST_DATABASE_URL`), removed
+/// when dropped.
+pub struct TestDatabase(ScratchDatabase);
 
-enum Cleanup {
-    SqliteFile(PathBuf),
-    PostgresDatabase { server_url: String, name: String },
+impl Deref for TestDatabase {
+    type Target = ScratchDatabase;
+
+    fn deref(&self) -> &ScratchDatabase {
+        &self.0
+    }
 }
 
 impl TestDatabase {
     pub async fn new() -> Self {
-        sqlx::any::install_default_drivers();
         let server = std::env::var("TEST_DATABASE_URL").unwrap_or_default();
-        let unique = uuid::Uuid::new_v4().simple().to_string();
-        if server.starts_with("postgres") {
-            let name = format!("creditdesk_test_{unique}");
-            let mut admin = sqlx::AnyConnection::connect(&server)
+        Self(
+            ScratchDatabase::create(&server, "creditdesk_test")
                 .await
-                .expect("TEST_DATABASE_URL must reach a PostgreSQL server");
-            admin
-                .execute(format!("CREATE DATABASE {name}").as_str())
-                .await
-                .expect("create the test database");
-            let url = with_database(&server, &name);
-            Self {
-                settings: DbSettings::new(url),
-                cleanup: Cleanup::PostgresDatabase {
-                    server_url: server,
-                    name,
-                },
-            }
-        } else {
-            let path = std::env::temp_dir().join(format!("creditdesk-test-{unique}.db"));
-            Self {
-                settings: DbSettings::new(format!("sqlite://{}?mode=rwc", path.display())),
-                cleanup: Cleanup::SqliteFile(path),
-            }
-        }
+                .expect("TEST_DATABASE_URL must reach a PostgreSQL server that lets us create a database"),
+        )
     }
 
     pub async fn ledger(&self) -> Ledger {
-        Ledger::connect(&self.settings)
-            .await
-            .expect("connect the test ledger")
+        self.connect().await.expect("connect the test ledger")
     }
 
     /// A raw connection, for tests that tamper with the data behind the ledger's back.
@@ -400,74 +379,5 @@ impl TestDatabase {
             tx.execute(sql.as_str()).await.expect("recreate a trigger");
         }
         tx.commit().await.expect("commit the tampering");
-    }
-}
-
-/// Replaces the database name at the end of a PostgreSQL URL, keeping any query string.
-fn with_database(server_url: &str, name: &str) -> String {
-    let (base, query) = server_url
-        .split_once('?')
-        .map_or((server_url, None), |(base, query)| (base, Some(query)));
-    let authority_end = base.find("://").map_or(0, |i| i + 3);
-    let host_part = match base[authority_end..].find('/') {
-        Some(slash) => &base[..authority_end + slash],
-        None => base,
-    };
-    match query {
-        Some(query) => format!("{host_part}/{name}?{query}"),
-        None => format!("{host_part}/{name}"),
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        match &self.cleanup {
-            Cleanup::SqliteFile(path) => {
-                for suffix in ["", "-wal", "-shm"] {
-                    let mut file = path.clone().into_os_string();
-                    file.push(suffix);
-                    let _ = std::fs::remove_file(file);
-                }
-            }
-            Cleanup::PostgresDatabase { server_url, name } => {
-                let drop_statement = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-                let server_url = server_url.clone();
-                // Drop runs inside the test's runtime; a thread with its own runtime may block.
-                let dropped = std::thread::spawn(move || {
-                    let runtime = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .expect("a runtime to drop the test database");
-                    runtime.block_on(async move {
-                        let mut admin = sqlx::AnyConnection::connect(&server_url).await?;
-                        admin.execute(drop_statement.as_str()).await.map(drop)
-                    })
-                });
-                if let Ok(Err(error)) = dropped.join() {
-                    eprintln!("could not drop test database {name}: {error}");
-                }
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::with_database;
-
-    #[test]
-    fn the_database_name_is_replaced_and_the_query_kept() {
-        assert_eq!(
-            with_database("postgres://postgres@127.0.0.1:5432/postgres", "t1"),
-            "postgres://postgres@127.0.0.1:5432/t1"
-        );
-        assert_eq!(
-            with_database("postgres://h:5432", "t1"),
-            "postgres://h:5432/t1"
-        );
-        assert_eq!(
-            with_database("postgres://h/db?sslmode=disable", "t1"),
-            "postgres://h/t1?sslmode=disable"
-        );
     }
 }

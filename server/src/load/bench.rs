@@ -1,0 +1,149 @@
+//! `server bench-transfers`: credit movements per second through HTTP, with latency, errors by
+//! kind and the server's peak memory, for each number of concurrent clients asked for; and in the
+//! same run the bare database loop ([`crate::load::baseline`]) on a copy of the tree, and the
+//! ratio of the two.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use ledger::{Backend, ScratchDatabase};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use crate::load::clients::{Answer, ApiClient, no_answer};
+use crate::load::process::ServerSpec;
+use crate::load::report::{Tally, load_average, millis, per_second};
+use crate::load::tree::{self, Keys, Tree, TreePlan};
+use crate::load::workload::Move;
+use crate::load::{LoadError, baseline};
+
+#[derive(Debug, Clone, Args)]
+pub struct BenchTransfersArgs {
+    /// Concurrent clients, each with one keep-alive connection; a list (1,16,64) runs each in turn
+    /// against the same server.
+    #[arg(long, value_delimiter = ',', default_value = "1,16,64")]
+    pub clients: Vec<usize>,
+    /// How long each run sends for (the bare database loop runs as long).
+    #[arg(long, default_value_t = 20)]
+    pub seconds: u64,
+}
+
+/// Builds two copies of the tree in fresh databases (on the PostgreSQL server of `database_url`,
+/// or SQLite files), measures, prints, and removes them.
+pub async fn run(
+    server_binary: &Path,
+    database_url: &str,
+    args: &BenchTransfersArgs,
+) -> Result<(), LoadError> {
+    let duration = Duration::from_secs(args.seconds);
+    let served = ScratchDatabase::create(database_url, "creditdesk_bench")
+        .await
+        .map_err(LoadError::Database)?;
+    let bare = ScratchDatabase::create(database_url, "creditdesk_bench")
+        .await
+        .map_err(LoadError::Database)?;
+    let ledger = served.connect().await?;
+    let backend = ledger.backend();
+    let tree = tree::build(&ledger, &TreePlan::BENCH).await?;
+    let keys = Arc::new(tree::make_keys(&ledger, &tree).await?);
+    ledger.close().await;
+    let bare_ledger = bare.connect().await?;
+    let bare_tree = tree::build(&bare_ledger, &TreePlan::BENCH).await?;
+    bare_ledger.close().await;
+
+    println!(
+        "{backend:?}: {} hot resellers with {} customers each, {} customers spread under the direct \
+         reseller; {} s per run; load average before: {}",
+        TreePlan::BENCH.hot_resellers,
+        TreePlan::BENCH.customers_per_hot_reseller,
+        TreePlan::BENCH.spread_customers,
+        args.seconds,
+        load_average()
+    );
+    let (mut bare_tally, bare_elapsed) =
+        baseline::run(&bare.settings.url, backend, &bare_tree, duration)
+            .await
+            .map_err(LoadError::Baseline)?;
+    let bare_rate = per_second(bare_tally.moved, bare_elapsed);
+    let [p50, p99, max] = bare_tally.percentiles();
+    println!(
+        "bare database, 1 connection, one durable transaction per movement: {bare_rate:.0} \
+         movements/s, p50 {}, p99 {}, max {}; {}",
+        millis(p50),
+        millis(p99),
+        millis(max),
+        bare_tally.errors()
+    );
+
+    let spec = ServerSpec::new(server_binary, &served.settings.url)?;
+    let http = reqwest::Client::new();
+    let server = spec.start(&http).await?;
+    println!();
+    println!(
+        "| clients | transfers/s | p50 | p99 | max | HTTP ÷ bare | server peak memory | errors |"
+    );
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
+    for &clients in &args.clients {
+        let (mut tally, elapsed) =
+            send_for(&spec.base_url(), &keys, &tree, clients, duration).await?;
+        let rate = per_second(tally.moved, elapsed);
+        let [p50, p99, max] = tally.percentiles();
+        let memory = server
+            .peak_memory_kb()
+            .map_or_else(|| "unknown".to_owned(), |kb| format!("{} MB", kb / 1024));
+        println!(
+            "| {clients} | {rate:.0} | {} | {} | {} | {:.2} | {memory} | {} |",
+            millis(p50),
+            millis(p99),
+            millis(max),
+            rate / bare_rate.max(f64::EPSILON),
+            tally.errors()
+        );
+    }
+    server.kill()?;
+    println!();
+    println!("load average after: {}", load_average());
+    if backend == Backend::Sqlite {
+        println!("(SQLite: WAL, synchronous=FULL, as the server runs it)");
+    }
+    Ok(())
+}
+
+/// `clients` clients send movements with fresh keys until `duration` is up.
+async fn send_for(
+    base_url: &str,
+    keys: &Arc<Keys>,
+    tree: &Tree,
+    clients: usize,
+    duration: Duration,
+) -> Result<(Tally, Duration), LoadError> {
+    let started = Instant::now();
+    let until = started + duration;
+    let mut tasks = Vec::with_capacity(clients);
+    for client in 0..clients {
+        let api = ApiClient::new(base_url, Arc::clone(keys))?;
+        let tree = tree.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut rng = StdRng::seed_from_u64(client as u64);
+            let mut tally = Tally::default();
+            while Instant::now() < until {
+                let movement = Move::draw(&tree, &mut rng);
+                let key = uuid::Uuid::new_v4().to_string();
+                let began = Instant::now();
+                let (kind, moved) = match api.send(&movement, &key).await {
+                    Ok(answer) => (answer.kind(), matches!(answer, Answer::Moved { .. })),
+                    Err(error) => (no_answer(&error), false),
+                };
+                tally.count(kind, began.elapsed(), moved);
+            }
+            tally
+        }));
+    }
+    let mut total = Tally::default();
+    for task in tasks {
+        total.merge(task.await?);
+    }
+    Ok((total, started.elapsed()))
+}
