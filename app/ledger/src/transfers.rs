@@ -340,7 +340,7 @@ impl Movement {
     }
 
     /// Names this movement's request id, for the attempts with it to take turns on.
-    fn turn(&self) -> String {
+    pub(crate) fn turn(&self) -> String {
         format!("request id {} {}", self.actor_account, self.key.as_str())
     }
 }
@@ -565,6 +565,17 @@ pub(crate) async fn decide(
     execute(tx, "SAVEPOINT movement")
         .await
         .map_err(Undecided::Batch)?;
+    // Attempts with one request id take turns, on every server, so that each finds the answer of
+    // the one before. Without turns, PostgreSQL's READ COMMITTED lets two attempts miss each
+    // other's answer: the second waits on the first's row lock, then refuses for lack of the
+    // credits the first one has just moved. The turn is taken outside the attempt's own
+    // savepoint: undoing a refused move must not end it before the kept refusal commits.
+    if let Err(error) = tx.take_turn_on(&movement.turn()).await {
+        return Err(undo(tx, error).await);
+    }
+    execute(tx, "SAVEPOINT attempt")
+        .await
+        .map_err(Undecided::Batch)?;
     let answer = match attempt(tx, movement, clock).await {
         Ok(Attempt::Moved(transfer)) => Ok(Applied {
             transfer,
@@ -573,7 +584,7 @@ pub(crate) async fn decide(
         Ok(Attempt::Answered(answer)) => answer,
         Ok(Attempt::Refused(refusal)) => {
             // Undoes half a move, if the second account refused.
-            execute(tx, "ROLLBACK TO SAVEPOINT movement")
+            execute(tx, "ROLLBACK TO SAVEPOINT attempt")
                 .await
                 .map_err(Undecided::Batch)?;
             if let Some(kept) = KeptRefusal::of(&refusal)
@@ -586,12 +597,13 @@ pub(crate) async fn decide(
         Err(TransferError::Store(StoreError::Database(error))) => return Err(undo(tx, error).await),
         Err(other) => {
             // Nothing of an attempt that failed stays, e.g. a transfer recorded but unreadable.
-            execute(tx, "ROLLBACK TO SAVEPOINT movement")
+            execute(tx, "ROLLBACK TO SAVEPOINT attempt")
                 .await
                 .map_err(Undecided::Batch)?;
             Err(other)
         }
     };
+    // Ends both savepoints; the turn stays with the transaction until it ends.
     execute(tx, "RELEASE SAVEPOINT movement")
         .await
         .map_err(Undecided::Batch)?;
@@ -623,17 +635,13 @@ enum Attempt {
     Refused(TransferError),
 }
 
-/// Every check of a movement, in the order its errors are promised, then the move and its entry.
+/// Every check of a movement, in the order its errors are promised, then the move and its entry;
+/// the caller holds the request id's turn.
 async fn attempt(
     tx: &mut WriteTx,
     movement: &Movement,
     clock: &Clock,
 ) -> Result<Attempt, TransferError> {
-    // Attempts with one request id take turns, on every server, so that each finds the answer of
-    // the one before. Without turns, PostgreSQL's READ COMMITTED lets two attempts miss each
-    // other's answer: the second waits on the first's row lock, then refuses for lack of the
-    // credits the first one has just moved.
-    tx.take_turn_on(&movement.turn()).await?;
     // Who first: an account outside the actor's reach gets the same answer with any key.
     check_parties(tx, movement).await?;
     if let Some(first) = find_first_answer(tx, movement).await? {
