@@ -143,7 +143,7 @@ async fn commit_batch(db: &Db, jobs: Vec<Job>, counters: &Counters) {
     let size = jobs.len();
     let alone = match db.begin_write().await {
         Ok(tx) => {
-            apply_together(tx, jobs, counters)
+            apply_together(db, tx, jobs, counters)
                 .instrument(tracing::info_span!("batch", size))
                 .await
         }
@@ -166,8 +166,17 @@ async fn commit_batch(db: &Db, jobs: Vec<Job>, counters: &Counters) {
 /// Applies every member in `tx`, each under its own savepoint, commits once and answers them.
 /// Returns the members still to apply alone: those whose own statement failed, or all of them when
 /// the batch broke or did not commit.
-async fn apply_together(mut tx: WriteTx, jobs: Vec<Job>, counters: &Counters) -> Vec<Job> {
+async fn apply_together(db: &Db, mut tx: WriteTx, jobs: Vec<Job>, counters: &Counters) -> Vec<Job> {
     let size = jobs.len();
+    // Every member's request-id turn first, in the one order all servers use: a batch then never
+    // holds an account row while it waits for a turn, so two servers' batches cannot deadlock
+    // over turns and rows.
+    let turns: Vec<String> = jobs.iter().map(|job| job.movement.turn()).collect();
+    if let Err(error) = db.lock_keys(&mut tx, &turns).await {
+        tracing::warn!(%error, "could not take the batch's turns; applying its movements alone");
+        abandon(tx).await;
+        return jobs;
+    }
     let mut decided = Vec::with_capacity(size);
     let mut alone = Vec::new();
     let mut jobs = jobs.into_iter();
