@@ -142,11 +142,19 @@ impl Db {
             .acquire_timeout(Duration::from_secs(30))
             .after_connect(move |conn, _| {
                 Box::pin(async move {
-                    if backend == Backend::Postgres {
-                        conn.execute(
-                            format!("SET statement_timeout = {statement_timeout}").as_str(),
-                        )
-                        .await?;
+                    match backend {
+                        Backend::Postgres => {
+                            conn.execute(
+                                format!("SET statement_timeout = {statement_timeout}").as_str(),
+                            )
+                            .await?;
+                        }
+                        // An answered movement must survive a power cut: every commit waits for
+                        // its WAL frames to reach the disk. It is SQLite's compiled-in default
+                        // too, stated here so that no build or URL can weaken it unnoticed.
+                        Backend::Sqlite => {
+                            conn.execute("PRAGMA synchronous = FULL").await?;
+                        }
                     }
                     Ok(())
                 })
@@ -338,6 +346,12 @@ fn redact_parameter(text: &str, key: &str) -> String {
     redacted
 }
 
+/// True for a failure that the same transaction run again may well not meet: PostgreSQL's
+/// deadlock (40P01) and serialization failure (40001), between transactions of several servers.
+pub(crate) fn is_transient(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if matches!(e.code().as_deref(), Some("40P01" | "40001")))
+}
+
 /// True when the error is a unique-index violation, on either backend.
 pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.kind() == ErrorKind::UniqueViolation)
@@ -358,6 +372,34 @@ mod tests {
             message.contains("mysql://app:***@db.internal/credits"),
             "{message}"
         );
+    }
+
+    #[tokio::test]
+    async fn sqlite_commits_go_to_a_wal_flushed_at_every_commit() {
+        let path =
+            std::env::temp_dir().join(format!("creditdesk-durability-{}.db", uuid::Uuid::new_v4()));
+        let db = Db::connect(&DbSettings::new(format!(
+            "sqlite://{}?mode=rwc",
+            path.display()
+        )))
+        .await
+        .unwrap();
+        let mut conn = db.pool().acquire().await.unwrap();
+        let journal: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&mut *conn)
+            .await
+            .unwrap();
+        drop(conn);
+        db.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        // 2 is FULL.
+        assert_eq!((journal.as_str(), synchronous), ("wal", 2));
     }
 
     #[test]

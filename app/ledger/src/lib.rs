@@ -9,6 +9,7 @@ pub mod actor;
 pub mod api_keys;
 pub mod clock;
 pub mod db;
+mod group_commit;
 pub mod paging;
 pub mod scratch;
 pub mod seed;
@@ -34,6 +35,7 @@ pub use api_keys::{
 };
 pub use clock::Clock;
 pub use db::{Backend, ConnectError, DbSettings};
+pub use group_commit::GroupCommitStats;
 pub use paging::{MAX_PAGE_ROWS, SearchText};
 pub use scratch::ScratchDatabase;
 pub use seed::{SeedError, SeedPlan, SeedProgress, SeedReport};
@@ -61,6 +63,7 @@ pub use verify::{Drift, OutsideTheTree, TreeRule, VerifyReport, WrongBalanceAfte
 pub use worked_example::{DEMO_PASSWORD, WorkedExample, WorkedExampleError};
 
 use db::Db;
+use group_commit::Writer;
 
 /// A failure of the store itself, not of the request: nothing was changed. The cause is kept as the
 /// error's source, so that logs show the whole chain.
@@ -83,6 +86,8 @@ pub struct Ledger {
     platform_id: AccountId,
     clock: Clock,
     session_policy: SessionPolicy,
+    /// Applies every credit movement, in batches (shared by every clone).
+    writer: Writer,
 }
 
 impl Ledger {
@@ -95,6 +100,7 @@ impl Ledger {
                 .await
                 .map_err(ConnectError::Configure)?;
         Ok(Self {
+            writer: Writer::start(db.clone()),
             db,
             platform_id: AccountId(platform_id),
             clock: Clock::default(),
@@ -120,6 +126,11 @@ impl Ledger {
 
     pub fn platform_id(&self) -> AccountId {
         self.platform_id
+    }
+
+    /// How credit movements have been grouped into transactions so far.
+    pub fn group_commit_stats(&self) -> GroupCommitStats {
+        self.writer.stats()
     }
 
     /// Waits for in-flight queries and closes every connection.

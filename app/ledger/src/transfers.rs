@@ -1,6 +1,8 @@
 //! Transfers: the only way credits move, each one an immutable ledger entry.
 //!
-//! Guarantees, for every operation here:
+//! Every movement is applied by the ledger's writer, in a batch with the movements that wait at the
+//! same moment, under a savepoint of its own ([`crate::group_commit`]). Guarantees, for every
+//! operation here:
 //! - one database transaction moves both balances and records the entry, or nothing happens;
 //! - balances change by conditional `UPDATE`s (`balance >= amount`), never by read-then-write, so
 //!   concurrent transfers cannot overdraw an account;
@@ -22,11 +24,12 @@ use std::fmt;
 use std::ops::Deref;
 use std::str::FromStr;
 
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, Executor};
 
 use crate::accounts::{AccountId, AccountKind, ReadError, find_account, suspension_reaches};
 use crate::actor::{Actor, Operator};
-use crate::db::{WriteTx, is_unique_violation};
+use crate::clock::Clock;
+use crate::db::{Db, WriteTx, is_unique_violation};
 use crate::transfer_pages::TransferQuery;
 use crate::values::{Credits, IdempotencyKey, Note};
 use crate::{Ledger, StoreError};
@@ -249,21 +252,22 @@ impl From<sqlx::Error> for TransferError {
     }
 }
 
-/// A movement fully resolved: who pays, who receives, and on whose behalf.
-struct Movement<'a> {
+/// A movement fully resolved: who pays, who receives, and on whose behalf. Owned, so that it can
+/// wait in the writer's queue.
+pub(crate) struct Movement {
     kind: TransferKind,
     from: AccountId,
     to: AccountId,
     credits: Credits,
-    note: &'a Note,
+    note: Note,
     /// The account acting (the platform for an operator): idempotency keys are scoped to it.
     actor_account: AccountId,
     /// Who is recorded as having made the transfer.
-    actor_name: &'a str,
-    key: &'a IdempotencyKey,
+    actor_name: String,
+    key: IdempotencyKey,
 }
 
-impl Movement<'_> {
+impl Movement {
     /// The first answer given to this request id, if it was given to this same movement.
     fn replay(&self, first: FirstAnswer) -> Result<Applied, TransferError> {
         let asked = |kind, from, to, amount, note: &str| {
@@ -306,12 +310,12 @@ impl Movement<'_> {
     }
 
     /// Names this movement's request id, for the attempts with it to take turns on.
-    fn turn(&self) -> String {
+    pub(crate) fn turn(&self) -> String {
         format!("request id {} {}", self.actor_account, self.key.as_str())
     }
 }
 
-impl fmt::Display for Movement<'_> {
+impl fmt::Display for Movement {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (kind, credits, from, to) = (self.kind.as_str(), self.credits, self.from, self.to);
         write!(f, "{kind} of {credits} from {from} to {to}")
@@ -333,10 +337,10 @@ impl Ledger {
             from: actor.account(),
             to: request.sub_account,
             credits: request.credits,
-            note: &request.note,
+            note: request.note.clone(),
             actor_account: actor.account(),
-            actor_name: actor.name(),
-            key: &request.key,
+            actor_name: actor.name().to_owned(),
+            key: request.key.clone(),
         })
         .await
     }
@@ -356,10 +360,10 @@ impl Ledger {
             from: request.sub_account,
             to: actor.account(),
             credits: request.credits,
-            note: &request.note,
+            note: request.note.clone(),
             actor_account: actor.account(),
-            actor_name: actor.name(),
-            key: &request.key,
+            actor_name: actor.name().to_owned(),
+            key: request.key.clone(),
         })
         .await
     }
@@ -379,10 +383,10 @@ impl Ledger {
             from: self.platform_id,
             to: top_up.direct_reseller,
             credits: top_up.credits,
-            note: &top_up.note,
+            note: top_up.note.clone(),
             actor_account: self.platform_id,
-            actor_name: operator.name(),
-            key: &top_up.key,
+            actor_name: operator.name().to_owned(),
+            key: top_up.key.clone(),
         })
         .await
     }
@@ -401,10 +405,10 @@ impl Ledger {
             from: debit.account,
             to: self.platform_id,
             credits: debit.credits,
-            note: &debit.reference,
+            note: debit.reference.clone(),
             actor_account: self.platform_id,
-            actor_name: actor.name(),
-            key: &debit.key,
+            actor_name: actor.name().to_owned(),
+            key: debit.key.clone(),
         })
         .await
     }
@@ -460,101 +464,149 @@ impl Ledger {
         })
     }
 
-    #[tracing::instrument(name = "transfer", skip_all, fields(movement = %movement, actor = movement.actor_name))]
-    async fn apply(&self, movement: Movement<'_>) -> Result<Applied, TransferError> {
-        let mut tx = self.db.begin_write().await?;
-        // Attempts with one request id take turns, on every server, so that each finds the answer of
-        // the one before. Without turns, PostgreSQL's READ COMMITTED lets two attempts miss each
-        // other's answer: the second waits on the first's row lock, then refuses for lack of the
-        // credits the first one has just moved.
-        tx.take_turn_on(&movement.turn()).await?;
-        // Who first: an account outside the actor's reach gets the same answer with any key.
-        check_parties(&mut tx, &movement).await?;
-        if let Some(first) = find_first_answer(&mut tx, &movement).await? {
-            return movement.replay(first);
-        }
-        match move_balances(&mut tx, &movement).await {
-            Ok(balances_after) => self.commit_transfer(tx, &movement, balances_after).await,
-            Err(refusal) => {
-                // Undoes half a move, if the second account refused.
-                tx.rollback().await?;
-                self.keep_refusal(&movement, refusal).await
-            }
-        }
+    /// Applies `movement` in the writer's next batch (see [`crate::group_commit`]).
+    #[tracing::instrument(name = "transfer", skip_all, fields(movement = %movement, actor = movement.actor_name.as_str(), batch = tracing::field::Empty))]
+    async fn apply(&self, movement: Movement) -> Result<Applied, TransferError> {
+        self.writer.submit(movement, self.clock.clone()).await
     }
+}
 
-    async fn commit_transfer(
-        &self,
-        mut tx: WriteTx,
-        movement: &Movement<'_>,
-        balances_after: (i64, i64),
-    ) -> Result<Applied, TransferError> {
-        match record(&mut tx, movement, balances_after, self.clock.now()).await {
-            Ok(row) => {
-                let transfer = Transfer::try_from(row)?;
-                tx.commit().await?;
-                tracing::info!(id = transfer.id, "transfer recorded");
-                Ok(Applied {
-                    transfer,
-                    replayed: false,
-                })
-            }
-            Err(error) => self.lost_the_race(tx, movement, error).await,
-        }
-    }
+/// Why a movement applied in a shared transaction got no answer.
+pub(crate) enum Undecided {
+    /// Its own statement failed (a deadlock, a timeout, a lost race on the unique index): it was
+    /// rolled back to its savepoint, and the transaction goes on without it.
+    Member(sqlx::Error),
+    /// The transaction cannot go on (even the rollback to the savepoint failed).
+    Batch(sqlx::Error),
+}
 
-    /// Keeps a refusal that depends on the accounts' state as the request id's answer, so that a
-    /// retry after the balances change cannot move credits for an id already refused. Another attempt
-    /// may have answered the id since this one's turn ended: then that answer is the id's.
-    async fn keep_refusal(
-        &self,
-        movement: &Movement<'_>,
-        refusal: TransferError,
-    ) -> Result<Applied, TransferError> {
-        let Some(kept) = KeptRefusal::of(&refusal) else {
-            return Err(refusal);
-        };
-        let mut tx = self.db.begin_write().await?;
-        tx.take_turn_on(&movement.turn()).await?;
-        if let Some(first) = find_first_answer(&mut tx, movement).await? {
-            return movement.replay(first);
-        }
-        match insert_refusal(&mut tx, movement, &kept, self.clock.now()).await {
-            Ok(()) => {
-                tx.commit().await?;
-                tracing::info!(%refusal, "refusal kept for retries");
-                Err(refusal)
+/// Applies one movement inside `tx`, under a savepoint of its own so that a refusal or a failed
+/// statement undoes this movement only. The answer holds once `tx` commits.
+///
+/// A refusal for credits or a suspension is kept as the request id's answer in the same
+/// transaction, so that a retry after the balances change cannot move credits for an id already
+/// refused. A movement earlier in `tx` with the same request id is this one's first answer.
+pub(crate) async fn decide(
+    tx: &mut WriteTx,
+    movement: &Movement,
+    clock: &Clock,
+) -> Result<Result<Applied, TransferError>, Undecided> {
+    execute(tx, "SAVEPOINT movement")
+        .await
+        .map_err(Undecided::Batch)?;
+    // Attempts with one request id take turns, on every server, so that each finds the answer of
+    // the one before. Without turns, PostgreSQL's READ COMMITTED lets two attempts miss each
+    // other's answer: the second waits on the first's row lock, then refuses for lack of the
+    // credits the first one has just moved. The turn is taken outside the attempt's own
+    // savepoint: undoing a refused move must not end it before the kept refusal commits.
+    if let Err(error) = tx.take_turn_on(&movement.turn()).await {
+        return Err(undo(tx, error).await);
+    }
+    execute(tx, "SAVEPOINT attempt")
+        .await
+        .map_err(Undecided::Batch)?;
+    let answer = match attempt(tx, movement, clock).await {
+        Ok(Attempt::Moved(transfer)) => Ok(Applied {
+            transfer,
+            replayed: false,
+        }),
+        Ok(Attempt::Answered(answer)) => answer,
+        Ok(Attempt::Refused(refusal)) => {
+            // Undoes half a move, if the second account refused.
+            execute(tx, "ROLLBACK TO SAVEPOINT attempt")
+                .await
+                .map_err(Undecided::Batch)?;
+            if let Some(kept) = KeptRefusal::of(&refusal)
+                && let Err(error) = insert_refusal(tx, movement, &kept, clock.now()).await
+            {
+                return Err(undo(tx, error).await);
             }
-            Err(error) => self.lost_the_race(tx, movement, error).await,
+            Err(refusal)
         }
-    }
+        Err(TransferError::Store(StoreError::Database(error))) => return Err(undo(tx, error).await),
+        Err(other) => {
+            // Nothing of an attempt that failed stays, e.g. a transfer recorded but unreadable.
+            execute(tx, "ROLLBACK TO SAVEPOINT attempt")
+                .await
+                .map_err(Undecided::Batch)?;
+            Err(other)
+        }
+    };
+    // Ends both savepoints; the turn stays with the transaction until it ends.
+    execute(tx, "RELEASE SAVEPOINT movement")
+        .await
+        .map_err(Undecided::Batch)?;
+    Ok(answer)
+}
 
-    /// Answers an attempt whose answer could not be recorded: if another attempt with the same key
-    /// recorded one first (the unique index has the last word, should turns ever fail), that one.
-    async fn lost_the_race(
-        &self,
-        tx: WriteTx,
-        movement: &Movement<'_>,
-        error: sqlx::Error,
-    ) -> Result<Applied, TransferError> {
-        tx.rollback().await?;
-        if !is_unique_violation(&error) {
-            return Err(error.into());
-        }
-        let mut conn = self.db.pool().acquire().await?;
-        let first = find_first_answer(&mut conn, movement)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt("idempotency key vanished".into()))?;
-        movement.replay(first)
+/// Rolls back the movement whose statement failed with `error`, keeping the transaction usable.
+async fn undo(tx: &mut WriteTx, error: sqlx::Error) -> Undecided {
+    let undone = async {
+        execute(tx, "ROLLBACK TO SAVEPOINT movement").await?;
+        execute(tx, "RELEASE SAVEPOINT movement").await
+    };
+    match undone.await {
+        Ok(()) => Undecided::Member(error),
+        Err(_) => Undecided::Batch(error),
     }
+}
+
+async fn execute(conn: &mut AnyConnection, statement: &str) -> Result<(), sqlx::Error> {
+    conn.execute(statement).await.map(drop)
+}
+
+/// What one attempt at a movement came to.
+enum Attempt {
+    Moved(Transfer),
+    /// Answered without moving: the request id's first answer, or a key reused.
+    Answered(Result<Applied, TransferError>),
+    /// The accounts refused (credits, a suspension): the balances may hold half a move.
+    Refused(TransferError),
+}
+
+/// Every check of a movement, in the order its errors are promised, then the move and its entry;
+/// the caller holds the request id's turn.
+async fn attempt(
+    tx: &mut WriteTx,
+    movement: &Movement,
+    clock: &Clock,
+) -> Result<Attempt, TransferError> {
+    // Who first: an account outside the actor's reach gets the same answer with any key.
+    check_parties(tx, movement).await?;
+    if let Some(first) = find_first_answer(tx, movement).await? {
+        return Ok(Attempt::Answered(movement.replay(first)));
+    }
+    match move_balances(tx, movement).await {
+        Ok(balances_after) => {
+            let row = record(tx, movement, balances_after, clock.now()).await?;
+            Ok(Attempt::Moved(Transfer::try_from(row)?))
+        }
+        Err(TransferError::Store(error)) => Err(TransferError::Store(error)),
+        Err(refusal) => Ok(Attempt::Refused(refusal)),
+    }
+}
+
+/// The answer to a movement whose own transaction failed with `error`: if another attempt with the
+/// same key recorded an answer first (the unique index has the last word, should turns ever fail),
+/// that one.
+pub(crate) async fn answer_after_failure(
+    db: &Db,
+    movement: &Movement,
+    error: sqlx::Error,
+) -> Result<Applied, TransferError> {
+    if !is_unique_violation(&error) {
+        return Err(error.into());
+    }
+    let mut conn = db.pool().acquire().await?;
+    let first = find_first_answer(&mut conn, movement)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("idempotency key vanished".into()))?;
+    movement.replay(first)
 }
 
 /// Checks who may move what. Parents and kinds never change (the schema refuses it), so reading
 /// them needs no lock.
-async fn check_parties(
-    conn: &mut AnyConnection,
-    movement: &Movement<'_>,
-) -> Result<(), TransferError> {
+async fn check_parties(conn: &mut AnyConnection, movement: &Movement) -> Result<(), TransferError> {
     let (sub_account, parent) = match movement.kind {
         TransferKind::Grant => (movement.to, movement.from),
         TransferKind::Revoke => (movement.from, movement.to),
@@ -586,7 +638,7 @@ async fn check_parties(
 /// that commits while this runs is ordered after the transfer, which read the line before it.
 async fn move_balances(
     conn: &mut AnyConnection,
-    movement: &Movement<'_>,
+    movement: &Movement,
 ) -> Result<(i64, i64), TransferError> {
     if suspension_reaches(&mut *conn, movement.actor_account).await? {
         return Err(TransferError::OwnAccountSuspended);
@@ -602,7 +654,7 @@ async fn move_balances(
     }
 }
 
-async fn debit(conn: &mut AnyConnection, movement: &Movement<'_>) -> Result<i64, TransferError> {
+async fn debit(conn: &mut AnyConnection, movement: &Movement) -> Result<i64, TransferError> {
     let amount = movement.credits.get();
     let balance: Option<i64> = sqlx::query_scalar(
         "UPDATE accounts SET balance = balance - $1 \
@@ -634,7 +686,7 @@ async fn debit(conn: &mut AnyConnection, movement: &Movement<'_>) -> Result<i64,
     })
 }
 
-async fn credit(conn: &mut AnyConnection, movement: &Movement<'_>) -> Result<i64, TransferError> {
+async fn credit(conn: &mut AnyConnection, movement: &Movement) -> Result<i64, TransferError> {
     let balance: Option<i64> = sqlx::query_scalar(
         "UPDATE accounts SET balance = balance + $1 WHERE id = $2 AND status = 'active' RETURNING balance",
     )
@@ -665,7 +717,7 @@ async fn name_and_balance(
 
 async fn record(
     conn: &mut AnyConnection,
-    movement: &Movement<'_>,
+    movement: &Movement,
     (from_balance_after, to_balance_after): (i64, i64),
     now: i64,
 ) -> Result<TransferRow, sqlx::Error> {
@@ -681,7 +733,7 @@ async fn record(
     .bind(movement.credits.get())
     .bind(movement.note.as_str())
     .bind(movement.actor_account.0)
-    .bind(movement.actor_name)
+    .bind(movement.actor_name.as_str())
     .bind(movement.key.as_str())
     .bind(from_balance_after)
     .bind(to_balance_after)
@@ -693,7 +745,7 @@ async fn record(
 /// The first answer given to the movement's request id: the transfer it made, or the refusal kept.
 async fn find_first_answer(
     conn: &mut AnyConnection,
-    movement: &Movement<'_>,
+    movement: &Movement,
 ) -> Result<Option<FirstAnswer>, StoreError> {
     let (actor_account, key) = (movement.actor_account.0, movement.key.as_str());
     let moved: Option<TransferRow> = sqlx::query_as(concat!(
@@ -721,7 +773,7 @@ async fn find_first_answer(
 
 async fn insert_refusal(
     conn: &mut AnyConnection,
-    movement: &Movement<'_>,
+    movement: &Movement,
     refusal: &KeptRefusal<'_>,
     now: i64,
 ) -> Result<(), sqlx::Error> {
