@@ -24,6 +24,17 @@ impl AccountKind {
             Self::Customer => "Customer",
         }
     }
+
+    /// The kind inside a sentence ("Add reseller"): the label in lower case, spelled out so that
+    /// the browser carries no Unicode case tables for it.
+    pub fn noun(self) -> &'static str {
+        match self {
+            Self::Platform => "platform",
+            Self::DirectReseller => "direct reseller",
+            Self::Reseller => "reseller",
+            Self::Customer => "customer",
+        }
+    }
 }
 
 /// Mirrors `ledger::AccountStatus`; the REST API's too.

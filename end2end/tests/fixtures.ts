@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const repo = resolve(__dirname, '../..');
-const serverBin = process.env.CREDITDESK_BIN ?? join(repo, 'target/debug/server');
+// The release build (`cargo leptos build --release`): the journeys run against what ships, and its
+// server renders the same type-erased views as its wasm hydrates (a plain `cargo build` does not).
+const serverBin = process.env.CREDITDESK_BIN ?? join(repo, 'target/release/server');
 const siteRoot = process.env.CREDITDESK_SITE_ROOT ?? join(repo, 'target/site');
 
 type Creditdesk = { baseURL: string; databaseURL: string; verify: () => string };
@@ -49,7 +51,7 @@ async function waitUntilServing(baseURL: string, child: ChildProcess, log: () =>
   for (let attempt = 0; attempt < 200; attempt++) {
     if (child.exitCode !== null) throw new Error(`server exited early:\n${log()}`);
     try {
-      if ((await fetch(`${baseURL}/pkg/creditdesk.css`)).ok) return;
+      if ((await fetch(`${baseURL}/sign-in`)).ok) return;
     } catch {
       // not listening yet
     }

@@ -342,13 +342,24 @@ pub struct SiteConfig {
 }
 
 impl SiteConfig {
+    /// The site as Leptos renders it. A build with `hash-files` leaves `hash.txt` (the content hash
+    /// of each asset) next to the server binary; with it, pages name the fingerprinted assets.
     pub fn leptos_options(&self) -> LeptosOptions {
         LeptosOptions::builder()
             .output_name(self.output_name.as_str())
             .site_root(self.site_root.as_str())
             .site_addr(self.addr)
+            .hash_files(hash_file_beside_binary())
             .build()
     }
+}
+
+/// Whether cargo-leptos left its list of asset hashes where Leptos reads it: beside the binary.
+fn hash_file_beside_binary() -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|binary| Some(binary.parent()?.join("hash.txt")))
+        .is_some_and(|file| file.is_file())
 }
 
 #[cfg(test)]

@@ -91,7 +91,11 @@ pub async fn transfers_csv(
             ),
             (CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
-        Body::from_stream(futures_util::StreamExt::chain(body, rest)),
+        // Fused: the compression layer polls once more after the last chunk, which an unfold
+        // must never see.
+        Body::from_stream(futures_util::StreamExt::fuse(
+            futures_util::StreamExt::chain(body, rest),
+        )),
     )
         .into_response()
 }

@@ -11,10 +11,9 @@ use app::{App, shell};
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::{ConnectInfo, Request, State};
-use axum::handler::Handler;
 use axum::http::header::{
-    CONTENT_LENGTH, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY, SET_COOKIE,
-    X_CONTENT_TYPE_OPTIONS,
+    CACHE_CONTROL, CONTENT_LENGTH, CONTENT_SECURITY_POLICY, CONTENT_TYPE, REFERRER_POLICY,
+    SET_COOKIE, X_CONTENT_TYPE_OPTIONS,
 };
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
@@ -77,17 +76,20 @@ pub fn router(state: AppState, config: WebConfig) -> Router {
         .leptos_routes_with_context(&state, routes, provide_response_nonce, move || {
             shell(options.clone())
         })
-        // Compress the static assets (the wasm shrinks to about a third); pages stream uncompressed.
-        .fallback(
-            file_and_error_handler_with_context::<AppState, _>(provide_response_nonce, shell)
-                .layer(CompressionLayer::new()),
-        )
+        .fallback(file_and_error_handler_with_context::<AppState, _>(
+            provide_response_nonce,
+            shell,
+        ))
         .layer(map_response(status_from_app_error))
         .layer(from_fn_with_state(gate.clone(), resolve_session))
         .layer(from_fn_with_state(gate, same_site_only))
         .layer(from_fn(limit_call_body))
         .with_state(state)
         .merge(api)
+        .layer(from_fn(asset_cache_control))
+        // Every text answer (pages, assets, calls, the CSV stream) in gzip or brotli, as the
+        // browser accepts; images and tiny bodies stay as they are.
+        .layer(CompressionLayer::new())
         .layer(from_fn(security_headers))
         .layer(TraceLayer::new_for_http())
         // Layered onto every route (and the fallback) after routing, so it sees the route matched.
@@ -127,6 +129,44 @@ async fn security_headers(mut request: Request, next: Next) -> Response {
     headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     response
+}
+
+/// How long a browser may keep a built asset. A fingerprinted one (cargo-leptos `hash-files`
+/// names it by its content) never changes under its name, so it is kept a year without asking; any
+/// other asset is checked again on each use. Pages are left alone: they differ per user and visit.
+async fn asset_cache_control(request: Request, next: Next) -> Response {
+    let fingerprinted = match request.uri().path().strip_prefix("/pkg/") {
+        Some(file) => is_fingerprinted(file),
+        None => return next.run(request).await,
+    };
+    let mut response = next.run(request).await;
+    let status = response.status();
+    if status.is_success() || status == StatusCode::NOT_MODIFIED {
+        let policy = if fingerprinted {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        };
+        response
+            .headers_mut()
+            .insert(CACHE_CONTROL, HeaderValue::from_static(policy));
+    }
+    response
+}
+
+/// Whether an asset's name carries cargo-leptos' content hash: `name.<hash>.ext`, the hash being an
+/// MD5 in unpadded base64url (22 characters).
+fn is_fingerprinted(file: &str) -> bool {
+    let mut parts = file.split('.');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(_), Some(hash), Some(_), None) => {
+            hash.len() == 22
+                && hash
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        }
+        _ => false,
+    }
 }
 
 /// Hands Leptos the nonce `security_headers` put in this response's policy, in place of the one it
@@ -305,4 +345,24 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_fingerprinted;
+
+    #[test]
+    fn only_content_hashed_names_are_fingerprinted() {
+        assert!(is_fingerprinted("creditdesk.4fDq-mN0p_2xYz8kLw3aBc.wasm"));
+        for name in [
+            "creditdesk.wasm",
+            "creditdesk_bg.wasm",
+            "creditdesk.css",
+            "creditdesk.short.js",
+            "creditdesk.4fDq-mN0p_2xYz8kLw3a/c.wasm",
+            "snippets/x.4fDq-mN0p_2xYz8kLw3aBc.js.map",
+        ] {
+            assert!(!is_fingerprinted(name), "{name}");
+        }
+    }
 }

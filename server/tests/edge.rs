@@ -306,14 +306,21 @@ async fn an_over_long_password_within_the_size_limit_is_refused_without_hashing_
 
 // Security headers on every answer.
 
-/// A site root holding one built asset, removed when dropped.
+/// A wasm under the name cargo-leptos' `hash-files` gives it (its content hash).
+const FINGERPRINTED_WASM: &str = "/pkg/creditdesk.4fDq-mN0p_2xYz8kLw3aBc.wasm";
+
+/// A site root holding built assets (a stylesheet under its plain name, a wasm under a
+/// fingerprinted one), removed when dropped.
 struct SiteRoot(std::path::PathBuf);
 
 impl SiteRoot {
-    fn with_stylesheet() -> Self {
+    fn with_assets() -> Self {
         let root = std::env::temp_dir().join(format!("creditdesk-site-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(root.join("pkg")).unwrap();
-        std::fs::write(root.join("pkg/creditdesk.css"), "body { margin: 0 }").unwrap();
+        let stylesheet = ".grid td { padding: 8px 12px }\n".repeat(100);
+        std::fs::write(root.join("pkg/creditdesk.css"), stylesheet).unwrap();
+        let wasm = [b"\0asm\x01\0\0\0".as_slice(), &[0; 4096]].concat();
+        std::fs::write(root.join(&FINGERPRINTED_WASM[1..]), wasm).unwrap();
         Self(root)
     }
 }
@@ -339,7 +346,7 @@ fn script_nonce(policy: &str) -> &str {
 
 #[tokio::test]
 async fn pages_assets_and_calls_carry_the_security_headers() {
-    let site = SiteRoot::with_stylesheet();
+    let site = SiteRoot::with_assets();
     let app = TestApp::spawn_with(WebConfig::default(), site.0.to_str().unwrap()).await;
     let http = reqwest::Client::new();
     let get = |path: &str| http.get(format!("{}{path}", app.base_url)).send();
@@ -394,6 +401,96 @@ async fn pages_assets_and_calls_carry_the_security_headers() {
     let again = get("/sign-in").await.unwrap();
     let next_policy = again.headers()["content-security-policy"].to_str().unwrap();
     assert_ne!(script_nonce(next_policy), nonce, "a nonce is used once");
+}
+
+// Caching and compression.
+
+#[tokio::test]
+async fn fingerprinted_assets_are_kept_a_year_and_nothing_else_is() {
+    let site = SiteRoot::with_assets();
+    let app = TestApp::spawn_with(WebConfig::default(), site.0.to_str().unwrap()).await;
+    let browser = app.browser();
+    let cache_control = |response: &reqwest::Response| {
+        let value = response.headers().get("cache-control");
+        value.map(|value| value.to_str().unwrap().to_owned())
+    };
+
+    let wasm = browser.fetch(FINGERPRINTED_WASM).await;
+    assert_eq!(wasm.status(), 200);
+    assert_eq!(
+        cache_control(&wasm).as_deref(),
+        Some("public, max-age=31536000, immutable")
+    );
+    // A name that does not change with the content must be checked again on each use.
+    let stylesheet = browser.fetch("/pkg/creditdesk.css").await;
+    assert_eq!(stylesheet.status(), 200);
+    assert_eq!(cache_control(&stylesheet).as_deref(), Some("no-cache"));
+    // Pages, and fingerprinted names that are not there, are never kept.
+    let missing = browser
+        .fetch("/pkg/creditdesk.AAAAAAAAAAAAAAAAAAAAAA.wasm")
+        .await;
+    assert_eq!(missing.status(), 404);
+    let page = browser.fetch("/sign-in").await;
+    assert_eq!(page.status(), 200);
+    for response in [&missing, &page] {
+        let policy = cache_control(response).unwrap_or_default();
+        assert!(
+            !policy.contains("immutable") && !policy.contains("max-age"),
+            "{policy}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_text_answer_is_compressed_as_the_browser_accepts() {
+    let site = SiteRoot::with_assets();
+    let app = TestApp::spawn_with(WebConfig::default(), site.0.to_str().unwrap()).await;
+    let direct = app.signed_in("direct").await;
+    let one = app.example.reseller_one.0;
+    direct
+        .call(TransferCredits {
+            request: credit_request(one, "30", "June order"),
+        })
+        .await
+        .unwrap();
+
+    for encoding in ["br", "gzip"] {
+        let csv = format!("/transfers.csv?account={one}");
+        for path in [
+            "/reseller/customers",
+            "/pkg/creditdesk.css",
+            FINGERPRINTED_WASM,
+            &csv,
+        ] {
+            let response = direct
+                .get_request(path)
+                .header("accept-encoding", encoding)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200, "{path}");
+            assert_eq!(
+                response
+                    .headers()
+                    .get("content-encoding")
+                    .map(|v| v.to_str().unwrap()),
+                Some(encoding),
+                "{path}"
+            );
+        }
+        let call = direct
+            .request(&MyAccount {})
+            .header("accept-encoding", encoding)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(call.status(), 200);
+        assert_eq!(
+            call.headers()["content-encoding"],
+            encoding,
+            "a server function's JSON"
+        );
+    }
 }
 
 // Text fields and logs.

@@ -41,7 +41,7 @@ pub fn AddSubAccountDialog(
         <Modal handle=modal labelled_by="add-account-title" on_cancel=cancel>
             <form on:submit=submit novalidate>
                 <header class="dialog-head">
-                    <h2 id="add-account-title">"Add " {kind.label().to_lowercase()}</h2>
+                    <h2 id="add-account-title">"Add " {kind.noun()}</h2>
                     <p class="muted">"The new account starts with 0 credits."</p>
                 </header>
                 <Field

@@ -9,8 +9,18 @@ use crate::format::{Grouped, utc_date};
 use crate::model::BalancePoint;
 
 /// The drawing's own units: the SVG scales them to the box it is given.
-const WIDTH: f64 = 600.0;
-const HEIGHT: f64 = 160.0;
+const WIDTH: i64 = 600;
+const HEIGHT: i64 = 160;
+
+/// A coordinate in tenths of a unit, written `12.3`: whole-number arithmetic, so that the browser
+/// carries no float formatting and the server and the browser draw the same path.
+struct Tenths(i64);
+
+impl std::fmt::Display for Tenths {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.0 / 10, self.0 % 10)
+    }
+}
 
 #[component]
 pub fn BalanceChart(points: Vec<BalancePoint>) -> impl IntoView {
@@ -32,13 +42,22 @@ pub fn BalanceChart(points: Vec<BalancePoint>) -> impl IntoView {
         Grouped(points.iter().map(|p| p.balance).min().unwrap_or(0)),
         Grouped(points.iter().map(|p| p.balance).max().unwrap_or(0)),
     );
-    let span = (latest.at - first.at).max(1) as f64;
-    let x = |at: i64| (at - first.at) as f64 / span * WIDTH;
-    let y = |balance: i64| HEIGHT - (balance - lowest) as f64 / (highest - lowest) as f64 * HEIGHT;
+    // In i128: a balance range times 1,600 tenths could pass i64 for the largest balances.
+    let scale = |offset: i64, range: i64, size: i64| {
+        let tenths = (i128::from(offset) * i128::from(size * 10) + i128::from(range) / 2)
+            / i128::from(range);
+        Tenths(i64::try_from(tenths).unwrap_or(size * 10))
+    };
+    let span = (latest.at - first.at).max(1);
+    let x = |at: i64| scale(at - first.at, span, WIDTH);
+    let y = |balance: i64| {
+        let Tenths(up) = scale(balance - lowest, highest - lowest, HEIGHT);
+        Tenths(HEIGHT * 10 - up)
+    };
     // A step line: each balance holds until the next point.
-    let mut path = format!("M0 {:.1}", y(first.balance));
+    let mut path = format!("M0 {}", y(first.balance));
     for point in &points[1..] {
-        path += &format!(" H{:.1} V{:.1}", x(point.at), y(point.balance));
+        path += &format!(" H{} V{}", x(point.at), y(point.balance));
     }
     let area = format!("{path} V{HEIGHT} H0 Z");
 

@@ -166,6 +166,11 @@ impl Browser {
             .json(body)
     }
 
+    /// A GET of `path` with this browser's cookies, for tests that set their own headers.
+    pub fn get_request(&self, path: &str) -> reqwest::RequestBuilder {
+        self.http.get(format!("{}{path}", self.base_url))
+    }
+
     /// A plain GET of `path` (a page, a download), answered as it is.
     pub async fn fetch(&self, path: &str) -> reqwest::Response {
         self.http

@@ -1,0 +1,54 @@
+// Time from navigation to `body[data-hydrated="true"]` (the app's own marker, set by its first
+// effect) on one page, in Chromium, cold cache and warm cache. Prints p50 and max per case.
+//
+//   node measure-hydration.mjs http://127.0.0.1:3000 /reseller/customers [runs]
+//
+// Signs in as the demo's `direct` first (password `creditdesk-demo`).
+import { chromium } from '@playwright/test';
+
+const [base = 'http://127.0.0.1:3000', path = '/reseller/customers', runsArg = '10'] = process.argv.slice(2);
+const runs = Number(runsArg);
+
+// Records when the marker appears, measured from the navigation's start (performance.now()).
+const recordHydration = () => {
+  new MutationObserver((_, observer) => {
+    if (document.body?.dataset.hydrated === 'true') {
+      window.__hydratedAt = performance.now();
+      observer.disconnect();
+    }
+  }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-hydrated'] });
+};
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu'],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+await context.addInitScript(recordHydration);
+const page = await context.newPage();
+await page.goto(`${base}/sign-in`);
+await page.waitForFunction(() => window.__hydratedAt !== undefined);
+await page.getByLabel('Login').fill('direct');
+await page.getByLabel('Password').fill('creditdesk-demo');
+await page.getByRole('button', { name: 'Sign in' }).click();
+await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
+
+async function timeOnce(cold) {
+  if (cold) {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.clearBrowserCache');
+    await cdp.detach();
+  }
+  await page.goto(`${base}${path}`);
+  await page.waitForFunction(() => window.__hydratedAt !== undefined, null, { timeout: 30_000 });
+  return page.evaluate(() => window.__hydratedAt);
+}
+
+for (const cold of [true, false]) {
+  const times = [];
+  for (let i = 0; i < runs; i++) times.push(await timeOnce(cold));
+  times.sort((a, b) => a - b);
+  const p50 = times[Math.floor((times.length - 1) / 2)];
+  console.log(`${path} ${cold ? 'cold' : 'warm'} cache, ${runs} runs: p50 ${p50.toFixed(0)} ms, max ${times.at(-1).toFixed(0)} ms`);
+}
+await browser.close();
