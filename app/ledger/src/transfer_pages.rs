@@ -5,10 +5,11 @@
 //! - the actor reads its own account and every account below it, nothing else (`NotVisible`, the
 //!   same answer for another tree's account and for a missing one); every filter only narrows that
 //!   account's own transfers, so no value of any parameter reaches another account's;
-//! - pages are keyset reads on (time, id) through the per-account time indexes: the cost of a page
-//!   does not grow with the number of transfers, and a time range is an index range;
-//! - the kind and note filters are checked on the account's transfers within the range, newest
-//!   first, until a page is full: narrowing the dates keeps a rare match fast;
+//! - pages are keyset reads on (time, id) through the per-account time indexes (per account and
+//!   type when a type is chosen): the cost of a page does not grow with the number of transfers,
+//!   and a time range is an index range;
+//! - the note filter is checked on the account's transfers within the range, newest first, until a
+//!   page is full: narrowing the dates keeps a rare match fast;
 //! - an export walks the same view from its newest transfer down in chunks of
 //!   [`EXPORT_CHUNK_ROWS`], so memory stays constant and transfers made meanwhile (newer than where
 //!   it started) do not enter it.
@@ -25,7 +26,7 @@ use crate::actor::Actor;
 use crate::db::Backend;
 use crate::paging::{SearchText, Statement, page_rows};
 use crate::sub_account_pages::CursorError;
-use crate::transfers::{AccountTransfer, AccountTransferRow, TransferKind};
+use crate::transfers::{AccountTransfer, TransferKind};
 use crate::{Ledger, StoreError};
 
 /// Rows an export reads per statement.
@@ -176,23 +177,34 @@ impl History<'_> {
             common += &format!(" AND (t.created_at, t.id) {beyond} ({at}, {id})");
         }
         let limit = statement.int(i64::try_from(limit).unwrap_or(i64::MAX));
-        let branch = |own: &str, other: &str| {
+        let ordered = format!("ORDER BY created_at {order}, id {order} LIMIT {limit}");
+        // Each side reads the columns as this account sees them (the other side, the signed change,
+        // its own balance after), so that one name per row is looked up.
+        let side = |name: &str, own: &str, other: &str, change: &str, balance_after: &str| {
             let with = counterparty
                 .as_ref()
                 .map(|counterparty| format!(" AND t.{other} = {counterparty}"))
                 .unwrap_or_default();
-            format!(
-                "SELECT * FROM (SELECT {TRANSFER_COLUMNS} FROM transfers t WHERE t.{own} = {account}{with}{common} \
-                 ORDER BY t.created_at {order}, t.id {order} LIMIT {limit})"
-            )
+            let side = format!(
+                "SELECT t.id, t.kind, t.{other} AS counterparty_id, {change} AS change, \
+                 t.{balance_after} AS balance_after, t.note, t.actor, t.created_at \
+                 FROM transfers t WHERE t.{own} = {account}{with}{common}"
+            );
+            match self.backend {
+                // SQLite merges two plain sides as it reads them, each in its index's order: a page
+                // of `limit` rows reads `limit` rows, not `limit` from each side.
+                Backend::Sqlite => side,
+                // PostgreSQL sorts two plain sides whole when the account's transfers are few next
+                // to the table; its own limit makes each side a short walk down its index.
+                Backend::Postgres => format!("SELECT * FROM ({side} {ordered}) {name}"),
+            }
         };
-        // The names are looked up for the rows shown only, one key each.
+        // The names are looked up for the rows kept only.
         statement.push(&format!(
-            "SELECT x.*, (SELECT f.name FROM accounts f WHERE f.id = x.from_account_id) AS from_name, \
-             (SELECT r.name FROM accounts r WHERE r.id = x.to_account_id) AS to_name \
-             FROM ({} o UNION ALL {} i) x ORDER BY x.created_at {order}, x.id {order} LIMIT {limit}",
-            branch("from_account_id", "to_account_id"),
-            branch("to_account_id", "from_account_id"),
+            "SELECT y.*, (SELECT c.name FROM accounts c WHERE c.id = y.counterparty_id) AS counterparty \
+             FROM ({} UNION ALL {} {ordered}) y",
+            side("o", "from_account_id", "to_account_id", "-t.amount", "from_balance_after"),
+            side("i", "to_account_id", "from_account_id", "t.amount", "to_balance_after"),
         ));
         statement
     }
@@ -204,23 +216,51 @@ impl History<'_> {
         conn: &mut AnyConnection,
         limit: usize,
     ) -> Result<(Vec<AccountTransfer>, bool), ReadError> {
-        let rows: Vec<AccountTransferRow> =
-            self.statement(limit + 1).query_as().fetch_all(conn).await?;
+        let rows: Vec<HistoryRow> = self.statement(limit + 1).query_as().fetch_all(conn).await?;
         let more = rows.len() > limit;
         let mut rows = rows
             .into_iter()
             .take(limit)
-            .map(|row| row.seen_from(self.account))
+            .map(AccountTransfer::try_from)
             .collect::<Result<Vec<_>, StoreError>>()?;
-        if !self.newest_first() {
-            rows.reverse();
-        }
+        // The statement orders the rows it picks, not the rows around the names looked up for them;
+        // they come in that order, which makes this sort a single pass.
+        rows.sort_unstable_by_key(|row| std::cmp::Reverse((row.created_at, row.id)));
         Ok((rows, more))
     }
 }
 
-const TRANSFER_COLUMNS: &str = "t.id, t.kind, t.from_account_id, t.to_account_id, t.amount, t.note, \
-     t.actor_account_id, t.actor, t.from_balance_after, t.to_balance_after, t.created_at";
+/// A transfer as one account's history reads it: already seen from that account's side.
+#[derive(sqlx::FromRow)]
+struct HistoryRow {
+    id: i64,
+    kind: String,
+    counterparty_id: i64,
+    counterparty: String,
+    change: i64,
+    balance_after: i64,
+    note: String,
+    actor: String,
+    created_at: i64,
+}
+
+impl TryFrom<HistoryRow> for AccountTransfer {
+    type Error = StoreError;
+
+    fn try_from(row: HistoryRow) -> Result<Self, Self::Error> {
+        Ok(Self {
+            id: row.id,
+            kind: row.kind.parse()?,
+            counterparty: row.counterparty,
+            counterparty_id: AccountId(row.counterparty_id),
+            change: row.change,
+            balance_after: row.balance_after,
+            note: row.note,
+            actor: row.actor,
+            created_at: row.created_at,
+        })
+    }
+}
 
 /// The whole filtered view of one account's transfers, newest first, read a chunk at a time.
 pub struct TransferExport {

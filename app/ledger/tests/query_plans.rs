@@ -2,7 +2,9 @@
 //! PostgreSQL's `EXPLAIN`, on a few thousand accounts and transfers with fresh statistics) reach
 //! `accounts`, `users`, `sub_account_totals` and `transfers` only through index ranges or keys,
 //! for the grid's first page, a search, each sort, a deep page and a page after balances moved,
-//! and for an account's transfers, filtered or not, on any page. Run with `--nocapture` to read them.
+//! and for an account's transfers, filtered or not, on any page. A search reads its matches only,
+//! never the range of all the parent's sub-accounts, and (on SQLite) a page filtered by type reads
+//! that type's range on each side. Run with `--nocapture` to read them.
 
 use ledger::testing::{operator, seeded, transfer_request};
 use ledger::{
@@ -21,8 +23,8 @@ const BASE_TABLES: [&str; 10] = [
     "s",
     "u",
     "t",
-    "f",
-    "r",
+    "p",
+    "c",
 ];
 
 /// The steps of a plan that read a whole table (or a whole index).
@@ -71,6 +73,34 @@ fn full_scans(backend: Backend, plan: &str) -> Vec<String> {
     }
 }
 
+/// The steps of a plan that read every sub-account of the parent (an index range on the parent
+/// alone): right for a page, which stops after a page of rows, but a search that read its matches
+/// this way would test all of them.
+fn whole_parent_ranges(backend: Backend, plan: &str) -> Vec<String> {
+    plan.lines()
+        .map(str::trim)
+        .filter(|step| match backend {
+            Backend::Sqlite => step.starts_with("SEARCH ") && step.ends_with("(parent_id=?)"),
+            Backend::Postgres => {
+                step.starts_with("Index Cond: (parent_id = ") && !step.contains(" AND ")
+            }
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The steps of a SQLite plan that reach an account's transfers through a range that leaves out
+/// their type, when the page is filtered by type: such a step tests every transfer of that side.
+/// (PostgreSQL picks between the two indexes by its statistics, which on this small dataset rightly
+/// favour the time index; `server bench-reads` measures its choice at scale.)
+fn ranges_without_the_type(plan: &str) -> Vec<String> {
+    plan.lines()
+        .map(str::trim)
+        .filter(|step| step.starts_with("SEARCH t ") && !step.contains("kind=?"))
+        .map(str::to_owned)
+        .collect()
+}
+
 #[tokio::test]
 async fn no_page_of_the_grid_or_of_transfers_reads_a_whole_table() {
     let (db, ledger, dataset) = seeded(3_000, 4_000).await;
@@ -109,6 +139,21 @@ async fn no_page_of_the_grid_or_of_transfers_reads_a_whole_table() {
             },
         ),
         (
+            "a search by login",
+            SubAccountQuery {
+                search: SearchText::parse("acme.t"),
+                ..SubAccountQuery::by_name(50)
+            },
+        ),
+        (
+            "a search with a filter, by balance, after balances moved",
+            SubAccountQuery {
+                search: SearchText::parse("acme t"),
+                kind: Some(AccountKind::Customer),
+                ..after_moves.clone()
+            },
+        ),
+        (
             "a sort by balance",
             by(SubAccountSort::Balance, SortDirection::Descending),
         ),
@@ -132,11 +177,11 @@ async fn no_page_of_the_grid_or_of_transfers_reads_a_whole_table() {
         let plans = ledger.sub_account_page_plans(direct, &query).await.unwrap();
         for plan in plans {
             eprintln!("--- {name}\n{plan}");
-            failures.extend(
-                full_scans(backend, &plan)
-                    .into_iter()
-                    .map(|scan| format!("{name}: {scan}")),
-            );
+            let mut wrong = full_scans(backend, &plan);
+            if query.search.is_some() {
+                wrong.extend(whole_parent_ranges(backend, &plan));
+            }
+            failures.extend(wrong.into_iter().map(|scan| format!("{name}: {scan}")));
         }
     }
 
@@ -161,6 +206,13 @@ async fn no_page_of_the_grid_or_of_transfers_reads_a_whole_table() {
             },
         ),
         (
+            "a history page of one type",
+            TransferQuery {
+                kind: Some(TransferKind::Grant),
+                ..newest.clone()
+            },
+        ),
+        (
             "a history page with one counterparty",
             TransferQuery {
                 counterparty: Some(dataset.sub_accounts[3]),
@@ -175,15 +227,15 @@ async fn no_page_of_the_grid_or_of_transfers_reads_a_whole_table() {
     for (name, query) in transfers {
         let plan = ledger.transfer_page_plan(direct, &query).await.unwrap();
         eprintln!("--- {name}\n{plan}");
-        failures.extend(
-            full_scans(backend, &plan)
-                .into_iter()
-                .map(|scan| format!("{name}: {scan}")),
-        );
+        let mut wrong = full_scans(backend, &plan);
+        if query.kind.is_some() && backend == Backend::Sqlite {
+            wrong.extend(ranges_without_the_type(&plan));
+        }
+        failures.extend(wrong.into_iter().map(|scan| format!("{name}: {scan}")));
     }
     assert!(
         failures.is_empty(),
-        "{backend:?} reads whole tables:\n{}",
+        "{backend:?} reads whole tables or ranges:\n{}",
         failures.join("\n")
     );
     assert!(ledger.verify(&operator()).await.unwrap().is_clean());
@@ -209,5 +261,24 @@ fn a_whole_table_read_is_recognised_in_either_plan() {
             "->  Seq Scan on transfers t  (cost=0.00..1.00 rows=1 width=8)",
             "->  Index Only Scan using users_by_login on users u  (cost=0.29..541.55 rows=3003 width=98)"
         ]
+    );
+}
+
+#[test]
+fn a_search_through_every_sub_account_and_a_range_without_the_type_are_recognised() {
+    let sqlite = "SEARCH a USING INDEX accounts_children_by_name (parent_id=?)\nSEARCH s USING INDEX accounts_children_by_name (parent_id=? AND name_key>? AND name_key<?)";
+    assert_eq!(
+        whole_parent_ranges(Backend::Sqlite, sqlite),
+        ["SEARCH a USING INDEX accounts_children_by_name (parent_id=?)"]
+    );
+    let postgres = "  ->  Index Scan using accounts_children_by_name on accounts a\n        Index Cond: (parent_id = 2)\n  ->  Index Scan using accounts_children_by_name on accounts s\n        Index Cond: ((parent_id = 2) AND (name_key >= 'acme t'::text))";
+    assert_eq!(
+        whole_parent_ranges(Backend::Postgres, postgres),
+        ["Index Cond: (parent_id = 2)"]
+    );
+    let sqlite = "SEARCH t USING INDEX transfers_from_by_kind (from_account_id=? AND kind=?)\nSEARCH t USING INDEX transfers_to_by_time (to_account_id=?)";
+    assert_eq!(
+        ranges_without_the_type(sqlite),
+        ["SEARCH t USING INDEX transfers_to_by_time (to_account_id=?)"]
     );
 }
