@@ -989,7 +989,11 @@ async fn api_and_page_traffic_show_in_the_same_metrics_on_their_own_listener() {
     let all = sample(
         &scraped,
         latency,
-        &[r#"route="/v1/transfers""#, r#"le="+Inf""#],
+        &[
+            r#"route="/v1/transfers""#,
+            r#"method="POST""#,
+            r#"le="+Inf""#,
+        ],
     );
     assert!(all >= Some(3.0), "{scraped}");
     let raw_id = format!(r#"route="/v1/subaccounts/{}""#, example.customer_one);
