@@ -111,6 +111,10 @@ impl WriteTx {
         self.tx.commit().await
     }
 
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
         self.tx.rollback().await
     }

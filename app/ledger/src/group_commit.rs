@@ -24,6 +24,7 @@ use tracing::Instrument;
 use crate::StoreError;
 use crate::clock::Clock;
 use crate::db::{Backend, Db, WriteTx, is_transient};
+use crate::live::{self, Commits};
 use crate::transfers::{Applied, Movement, TransferError, Undecided, answer_after_failure, decide};
 
 /// Movements queued beyond this wait to be queued: memory stays bounded under any load.
@@ -69,6 +70,13 @@ pub(crate) struct Writer {
     counters: Arc<Counters>,
 }
 
+/// The writer's shared state: the database, its counters, and the signal its commits send.
+struct Shared {
+    db: Db,
+    counters: Arc<Counters>,
+    commits: Commits,
+}
+
 /// A movement waiting for its batch, with what its caller needs back.
 struct Job {
     movement: Movement,
@@ -81,10 +89,15 @@ struct Job {
 
 impl Writer {
     /// Starts the writer task on the current runtime; it ends when the last clone of the queue does.
-    pub(crate) fn start(db: Db) -> Self {
+    pub(crate) fn start(db: Db, commits: Commits) -> Self {
         let (queue, waiting) = mpsc::channel(QUEUE);
         let counters = Arc::new(Counters::default());
-        tokio::spawn(run(db, waiting, Arc::clone(&counters)));
+        let shared = Shared {
+            db,
+            counters: Arc::clone(&counters),
+            commits,
+        };
+        tokio::spawn(run(shared, waiting));
         Self { queue, counters }
     }
 
@@ -122,13 +135,13 @@ fn writer_gone() -> TransferError {
 }
 
 /// The writer: one batch at a time, each the first movement waiting plus whatever queued behind it.
-async fn run(db: Db, mut waiting: mpsc::Receiver<Job>, counters: Arc<Counters>) {
-    let max = max_batch(db.backend());
+async fn run(shared: Shared, mut waiting: mpsc::Receiver<Job>) {
+    let max = max_batch(shared.db.backend());
     let mut batch = Vec::with_capacity(max);
     while waiting.recv_many(&mut batch, max).await > 0 {
         let jobs = std::mem::replace(&mut batch, Vec::with_capacity(max));
         // A panic drops this batch's replies (its callers hear of a store failure), not the writer.
-        let committed = AssertUnwindSafe(commit_batch(&db, jobs, &counters))
+        let committed = AssertUnwindSafe(commit_batch(&shared, jobs))
             .catch_unwind()
             .await;
         if committed.is_err() {
@@ -139,11 +152,16 @@ async fn run(db: Db, mut waiting: mpsc::Receiver<Job>, counters: Arc<Counters>) 
     }
 }
 
-async fn commit_batch(db: &Db, jobs: Vec<Job>, counters: &Counters) {
+async fn commit_batch(shared: &Shared, jobs: Vec<Job>) {
+    let Shared {
+        db,
+        counters,
+        commits,
+    } = shared;
     let size = jobs.len();
     let alone = match db.begin_write().await {
         Ok(tx) => {
-            apply_together(db, tx, jobs, counters)
+            apply_together(shared, tx, jobs)
                 .instrument(tracing::info_span!("batch", size))
                 .await
         }
@@ -156,7 +174,7 @@ async fn commit_batch(db: &Db, jobs: Vec<Job>, counters: &Counters) {
         .applied_alone
         .fetch_add(alone.len() as u64, Ordering::Relaxed);
     for job in alone {
-        let answer = apply_alone(db, &job.movement, &job.clock)
+        let answer = apply_alone(db, commits, &job.movement, &job.clock)
             .instrument(job.span.clone())
             .await;
         job.answer(answer);
@@ -166,7 +184,12 @@ async fn commit_batch(db: &Db, jobs: Vec<Job>, counters: &Counters) {
 /// Applies every member in `tx`, each under its own savepoint, commits once and answers them.
 /// Returns the members still to apply alone: those whose own statement failed, or all of them when
 /// the batch broke or did not commit.
-async fn apply_together(db: &Db, mut tx: WriteTx, jobs: Vec<Job>, counters: &Counters) -> Vec<Job> {
+async fn apply_together(shared: &Shared, mut tx: WriteTx, jobs: Vec<Job>) -> Vec<Job> {
+    let Shared {
+        db,
+        counters,
+        commits,
+    } = shared;
     let size = jobs.len();
     // Every member's request-id turn first, in the one order all servers use: a batch then never
     // holds an account row while it waits for a turn, so two servers' batches cannot deadlock
@@ -201,7 +224,7 @@ async fn apply_together(db: &Db, mut tx: WriteTx, jobs: Vec<Job>, counters: &Cou
             }
         }
     }
-    if let Err(error) = tx.commit().await {
+    if let Err(error) = commit(tx, commits).await {
         tracing::warn!(%error, "the batch did not commit; applying its movements alone");
         alone.extend(decided.into_iter().map(|(job, _)| job));
         return alone;
@@ -220,12 +243,13 @@ async fn apply_together(db: &Db, mut tx: WriteTx, jobs: Vec<Job>, counters: &Cou
 /// failure.
 async fn apply_alone(
     db: &Db,
+    commits: &Commits,
     movement: &Movement,
     clock: &Clock,
 ) -> Result<Applied, TransferError> {
     let mut attempt = 1;
     loop {
-        match once_alone(db, movement, clock).await {
+        match once_alone(db, commits, movement, clock).await {
             Ok(answer) => return answer,
             Err(error) if attempt < ALONE_ATTEMPTS && is_transient(&error) => attempt += 1,
             Err(error) => return answer_after_failure(db, movement, error).await,
@@ -235,13 +259,14 @@ async fn apply_alone(
 
 async fn once_alone(
     db: &Db,
+    commits: &Commits,
     movement: &Movement,
     clock: &Clock,
 ) -> Result<Result<Applied, TransferError>, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     match decide(&mut tx, movement, clock).await {
         Ok(answer) => {
-            tx.commit().await?;
+            commit(tx, commits).await?;
             Ok(answer)
         }
         Err(Undecided::Member(error) | Undecided::Batch(error)) => {
@@ -249,6 +274,20 @@ async fn once_alone(
             Err(error)
         }
     }
+}
+
+/// Commits movements and tells live readers: this server's at once, other servers' (PostgreSQL)
+/// through a notification that the database delivers only if the transaction commits.
+async fn commit(mut tx: WriteTx, commits: &Commits) -> Result<(), sqlx::Error> {
+    if tx.backend() == Backend::Postgres {
+        sqlx::query("SELECT pg_notify($1, '')")
+            .bind(live::CHANNEL)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    commits.bump();
+    Ok(())
 }
 
 /// Rolls back a transaction that failed; if even that fails, the connection is closed, which rolls

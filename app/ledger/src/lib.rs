@@ -6,10 +6,12 @@
 
 pub mod accounts;
 pub mod actor;
+pub mod alerts;
 pub mod api_keys;
 pub mod clock;
 pub mod db;
 mod group_commit;
+pub mod live;
 pub mod paging;
 pub mod scratch;
 pub mod seed;
@@ -22,6 +24,7 @@ pub mod transfers;
 pub mod users;
 pub mod values;
 pub mod verify;
+pub mod webhooks;
 pub mod worked_example;
 
 pub use accounts::{
@@ -29,6 +32,7 @@ pub use accounts::{
     ReadError, SubAccount,
 };
 pub use actor::{Actor, Operator};
+pub use alerts::{Alert, AlertKind, BalanceRules, Replenish, RulesError};
 pub use api_keys::{
     ApiKey, ApiKeyError, ApiKeyName, ApiKeyNameError, ApiKeySecret, KeyId, NewApiKey, Scope,
     ScopeError, Scopes,
@@ -36,6 +40,7 @@ pub use api_keys::{
 pub use clock::Clock;
 pub use db::{Backend, ConnectError, DbSettings};
 pub use group_commit::GroupCommitStats;
+pub use live::BalanceChange;
 pub use paging::{MAX_PAGE_ROWS, SearchText};
 pub use scratch::ScratchDatabase;
 pub use seed::{SeedError, SeedPlan, SeedProgress, SeedReport};
@@ -60,10 +65,15 @@ pub use values::{
     MAX_CREDITS_PER_TRANSFER, MAX_NAME_CHARS, MAX_NOTE_CHARS, Note, NoteError,
 };
 pub use verify::{Drift, OutsideTheTree, TreeRule, VerifyReport, WrongBalanceAfter};
+pub use webhooks::{
+    Delivery, DeliveryAttempt, DeliveryStatus, DueDelivery, PostOutcome, Webhook, WebhookError,
+    WebhookSecret, WebhookUrl, WebhookUrlError,
+};
 pub use worked_example::{DEMO_PASSWORD, WorkedExample, WorkedExampleError};
 
 use db::Db;
 use group_commit::Writer;
+use live::Commits;
 
 /// A failure of the store itself, not of the request: nothing was changed. The cause is kept as the
 /// error's source, so that logs show the whole chain.
@@ -88,6 +98,8 @@ pub struct Ledger {
     session_policy: SessionPolicy,
     /// Applies every credit movement, in batches (shared by every clone).
     writer: Writer,
+    /// Wakes live readers when movements commit.
+    commits: Commits,
 }
 
 impl Ledger {
@@ -99,8 +111,11 @@ impl Ledger {
                 .fetch_one(db.pool())
                 .await
                 .map_err(ConnectError::Configure)?;
+        let postgres_url = (db.backend() == Backend::Postgres).then(|| settings.url.clone());
+        let commits = Commits::new(postgres_url);
         Ok(Self {
-            writer: Writer::start(db.clone()),
+            writer: Writer::start(db.clone(), commits.clone()),
+            commits,
             db,
             platform_id: AccountId(platform_id),
             clock: Clock::default(),

@@ -28,6 +28,7 @@ use sqlx::{AnyConnection, Executor};
 
 use crate::accounts::{AccountId, AccountKind, ReadError, find_account, suspension_reaches};
 use crate::actor::{Actor, Operator};
+use crate::alerts::{self, Watched, watched_columns};
 use crate::clock::Clock;
 use crate::db::{Db, WriteTx, is_unique_violation};
 use crate::transfer_pages::TransferQuery;
@@ -255,16 +256,16 @@ impl From<sqlx::Error> for TransferError {
 /// A movement fully resolved: who pays, who receives, and on whose behalf. Owned, so that it can
 /// wait in the writer's queue.
 pub(crate) struct Movement {
-    kind: TransferKind,
-    from: AccountId,
-    to: AccountId,
-    credits: Credits,
-    note: Note,
+    pub(crate) kind: TransferKind,
+    pub(crate) from: AccountId,
+    pub(crate) to: AccountId,
+    pub(crate) credits: Credits,
+    pub(crate) note: Note,
     /// The account acting (the platform for an operator): idempotency keys are scoped to it.
-    actor_account: AccountId,
+    pub(crate) actor_account: AccountId,
     /// Who is recorded as having made the transfer.
-    actor_name: String,
-    key: IdempotencyKey,
+    pub(crate) actor_name: String,
+    pub(crate) key: IdempotencyKey,
 }
 
 impl Movement {
@@ -551,7 +552,7 @@ async fn undo(tx: &mut WriteTx, error: sqlx::Error) -> Undecided {
     }
 }
 
-async fn execute(conn: &mut AnyConnection, statement: &str) -> Result<(), sqlx::Error> {
+pub(crate) async fn execute(conn: &mut AnyConnection, statement: &str) -> Result<(), sqlx::Error> {
     conn.execute(statement).await.map(drop)
 }
 
@@ -577,9 +578,10 @@ async fn attempt(
         return Ok(Attempt::Answered(movement.replay(first)));
     }
     match move_balances(tx, movement).await {
-        Ok(balances_after) => {
-            let row = record(tx, movement, balances_after, clock.now()).await?;
-            Ok(Attempt::Moved(Transfer::try_from(row)?))
+        Ok(moved) => {
+            let transfer = record(tx, movement, &moved, clock.now()).await?;
+            alerts::after_move(tx, movement.kind, &transfer, moved.sender, clock).await?;
+            Ok(Attempt::Moved(transfer))
         }
         Err(TransferError::Store(error)) => Err(TransferError::Store(error)),
         Err(refusal) => Ok(Attempt::Refused(refusal)),
@@ -636,36 +638,42 @@ async fn check_parties(conn: &mut AnyConnection, movement: &Movement) -> Result<
 /// The receiver's line needs no check of its own: it is the actor itself, or one of its direct
 /// sub-accounts below the same line, or (a top-up) a direct reseller below the platform. A suspension
 /// that commits while this runs is ordered after the transfer, which read the line before it.
-async fn move_balances(
+pub(crate) async fn move_balances(
     conn: &mut AnyConnection,
     movement: &Movement,
-) -> Result<(i64, i64), TransferError> {
+) -> Result<Moved, TransferError> {
     if suspension_reaches(&mut *conn, movement.actor_account).await? {
         return Err(TransferError::OwnAccountSuspended);
     }
-    if movement.from < movement.to {
-        let from_after = debit(conn, movement).await?;
-        let to_after = credit(conn, movement).await?;
-        Ok((from_after, to_after))
+    let (sender, to_after) = if movement.from < movement.to {
+        let sender = debit(conn, movement).await?;
+        (sender, credit(conn, movement).await?)
     } else {
         let to_after = credit(conn, movement).await?;
-        let from_after = debit(conn, movement).await?;
-        Ok((from_after, to_after))
-    }
+        (debit(conn, movement).await?, to_after)
+    };
+    Ok(Moved { sender, to_after })
 }
 
-async fn debit(conn: &mut AnyConnection, movement: &Movement) -> Result<i64, TransferError> {
+/// Both balances after a move, with the rules that watch the sender's.
+pub(crate) struct Moved {
+    pub(crate) sender: Watched,
+    pub(crate) to_after: i64,
+}
+
+async fn debit(conn: &mut AnyConnection, movement: &Movement) -> Result<Watched, TransferError> {
     let amount = movement.credits.get();
-    let balance: Option<i64> = sqlx::query_scalar(
+    let sender: Option<Watched> = sqlx::query_as(concat!(
         "UPDATE accounts SET balance = balance - $1 \
-         WHERE id = $2 AND (balance >= $1 OR kind = 'platform') RETURNING balance",
-    )
+         WHERE id = $2 AND (balance >= $1 OR kind = 'platform') RETURNING ",
+        watched_columns!()
+    ))
     .bind(amount)
     .bind(movement.from.0)
     .fetch_optional(&mut *conn)
     .await?;
-    if let Some(balance) = balance {
-        return Ok(balance);
+    if let Some(sender) = sender {
+        return Ok(sender);
     }
     let (name, available) = name_and_balance(conn, movement.from).await?;
     Err(match movement.kind {
@@ -715,13 +723,13 @@ async fn name_and_balance(
     )
 }
 
-async fn record(
+pub(crate) async fn record(
     conn: &mut AnyConnection,
     movement: &Movement,
-    (from_balance_after, to_balance_after): (i64, i64),
+    moved: &Moved,
     now: i64,
-) -> Result<TransferRow, sqlx::Error> {
-    sqlx::query_as(concat!(
+) -> Result<Transfer, TransferError> {
+    let row: TransferRow = sqlx::query_as(concat!(
         "INSERT INTO transfers (kind, from_account_id, to_account_id, amount, note, actor_account_id,",
         " actor, idempotency_key, from_balance_after, to_balance_after, created_at)",
         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ",
@@ -735,11 +743,12 @@ async fn record(
     .bind(movement.actor_account.0)
     .bind(movement.actor_name.as_str())
     .bind(movement.key.as_str())
-    .bind(from_balance_after)
-    .bind(to_balance_after)
+    .bind(moved.sender.balance)
+    .bind(moved.to_after)
     .bind(now)
     .fetch_one(conn)
-    .await
+    .await?;
+    Ok(row.try_into()?)
 }
 
 /// The first answer given to the movement's request id: the transfer it made, or the refusal kept.
