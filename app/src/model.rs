@@ -810,3 +810,23 @@ mod tests {
         assert_eq!(check_note("June order\nInvoice 118"), Ok(()));
     }
 }
+
+/// The path of the live stream: server-sent events of the signed-in user's balances.
+pub const LIVE_EVENTS_PATH: &str = "/events";
+
+/// One `balances` event of the live stream: the balances (the user's own account and its direct
+/// sub-accounts) that moved since the last event, and the user's unread alerts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveBalances {
+    pub changes: Vec<LiveBalance>,
+    pub unread_alerts: i64,
+}
+
+/// A balance as of the newest transfer that moved it: a reader keeps, per account, the change with
+/// the highest `transfer_id` it has seen, so that a late or repeated event never undoes a newer one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveBalance {
+    pub account_id: i64,
+    pub balance: i64,
+    pub transfer_id: i64,
+}

@@ -28,6 +28,8 @@ pub struct Cli {
     pub edge: EdgeConfig,
     #[command(flatten)]
     pub metrics: MetricsConfig,
+    #[command(flatten)]
+    pub webhooks: WebhookConfig,
 }
 
 #[derive(Debug, Subcommand)]
@@ -225,6 +227,37 @@ impl DatabaseConfig {
             max_connections: self.database_max_connections,
             statement_timeout: Duration::from_millis(self.database_statement_timeout_ms),
             connect_attempts: self.database_connect_attempts,
+        }
+    }
+}
+
+/// How webhook deliveries are posted and retried.
+#[derive(Debug, Clone, Args)]
+pub struct WebhookConfig {
+    /// Milliseconds before the first retry of a failed delivery; each retry after waits twice as
+    /// long as the one before, at most an hour, for a day.
+    #[arg(
+        long,
+        env = "WEBHOOK_RETRY_BASE_MS",
+        default_value_t = 10_000,
+        global = true
+    )]
+    pub webhook_retry_base_ms: u64,
+    /// Milliseconds a receiver has to answer a delivery.
+    #[arg(
+        long,
+        env = "WEBHOOK_TIMEOUT_MS",
+        default_value_t = 5_000,
+        global = true
+    )]
+    pub webhook_timeout_ms: u64,
+}
+
+impl WebhookConfig {
+    pub fn settings(&self) -> crate::webhooks::WebhookSettings {
+        crate::webhooks::WebhookSettings {
+            retry_base: Duration::from_millis(self.webhook_retry_base_ms),
+            timeout: Duration::from_millis(self.webhook_timeout_ms),
         }
     }
 }

@@ -6,7 +6,7 @@ use ledger::{Ledger, WorkedExampleError};
 use server::config::{
     ApiKeyCommand, Cli, Command, LedgerCommand, LoadCommand, ResellerCommand, UserCommand,
 };
-use server::{bench, dataset, demo, load, metrics, operator, telemetry, verify, web};
+use server::{bench, dataset, demo, load, metrics, operator, telemetry, verify, web, webhooks};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -44,6 +44,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Box<dyn std::error::Error>> {
                 leptos_options: cli.site.leptos_options(),
                 ledger: ledger.clone(),
             };
+            webhooks::start(ledger.clone(), cli.webhooks.settings());
             web::serve(listener, state, cli.edge.web()).await?;
             ExitCode::SUCCESS
         }

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 
 use app::error::AppError;
-use app::model::CHANGE_PASSWORD_PATH;
+use app::model::{CHANGE_PASSWORD_PATH, LIVE_EVENTS_PATH};
 use app::session::{self, ClientAddress, SessionCookie};
 use app::state::AppState;
 use app::{App, shell};
@@ -73,6 +73,7 @@ pub fn router(state: AppState, config: WebConfig) -> Router {
     };
     Router::new()
         .route("/transfers.csv", get(crate::export::transfers_csv))
+        .route(LIVE_EVENTS_PATH, get(crate::events::live_events))
         .leptos_routes_with_context(&state, routes, provide_response_nonce, move || {
             shell(options.clone())
         })
@@ -294,8 +295,14 @@ async fn resolve_session(State(gate): State<Gate>, mut request: Request, next: N
     response
 }
 
+/// Paths a request reaches without a session (the handler refuses what needs one): the live stream
+/// answers 401 rather than redirect, since a browser's `EventSource` cannot follow a redirect to a
+/// page.
 fn is_public(path: &str) -> bool {
-    path == "/sign-in" || path == "/favicon.ico" || path.starts_with("/api/")
+    path == "/sign-in"
+        || path == "/favicon.ico"
+        || path == LIVE_EVENTS_PATH
+        || path.starts_with("/api/")
 }
 
 /// Gives every failed server function the HTTP status its `AppError` names, including failures
@@ -345,6 +352,7 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+    crate::events::stop_streams();
 }
 
 #[cfg(test)]

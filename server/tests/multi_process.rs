@@ -8,8 +8,6 @@
 mod support;
 
 use std::collections::HashMap;
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -18,62 +16,12 @@ use app::model::CreditRequest;
 use app::server_fns::TransferCredits;
 use ledger::AccountKind;
 use ledger::testing::{self, operator};
-use support::{Browser, TestApp, credit_request, session_cookie};
+use support::{Browser, ServerProcess, TestApp, credit_request, session_cookie};
 use tokio::sync::Semaphore;
 
 const OPERATIONS: usize = 1_200;
 const IN_FLIGHT: usize = 32;
 const PAID_ONCE_ROUNDS: usize = 200;
-
-/// A `server serve` process, killed when dropped.
-struct ServerProcess {
-    child: Child,
-    base_url: String,
-}
-
-impl ServerProcess {
-    fn start(database_url: &str) -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_server"))
-            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-            .env("DATABASE_URL", database_url)
-            .env("DATABASE_MAX_CONNECTIONS", "8")
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("start a server process");
-        Self {
-            child,
-            base_url: format!("http://127.0.0.1:{port}"),
-        }
-    }
-
-    async fn wait_until_serving(&self, http: &reqwest::Client) {
-        for _ in 0..200 {
-            if http
-                .get(format!("{}/sign-in", self.base_url))
-                .send()
-                .await
-                .is_ok()
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        panic!("{} did not start", self.base_url);
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Outcome {

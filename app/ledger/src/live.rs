@@ -89,7 +89,7 @@ pub struct BalanceChange {
 }
 
 /// The most balances one read returns; a reader far behind reads again from the last one.
-const MAX_CHANGES: i64 = 500;
+pub const MAX_CHANGES: usize = 500;
 
 impl Ledger {
     /// Wakes whenever credit movements commit: on this server's writer, or, on PostgreSQL, on any
@@ -116,7 +116,7 @@ impl Ledger {
         )
         .bind(actor.account().0)
         .bind(after)
-        .bind(MAX_CHANGES)
+        .bind(MAX_CHANGES as i64)
         .fetch_all(self.db.pool())
         .await?;
         Ok(rows
@@ -129,11 +129,15 @@ impl Ledger {
             .collect())
     }
 
-    /// The newest transfer id: where a reader that starts now begins.
-    pub async fn newest_transfer_id(&self) -> Result<i64, StoreError> {
-        let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM transfers")
-            .fetch_one(self.db.pool())
-            .await?;
+    /// The newest transfer older than `age`: where a reader that starts now begins, so that it
+    /// also hears of what committed while its page was on its way.
+    pub async fn transfer_id_before(&self, age: Duration) -> Result<i64, StoreError> {
+        let newest: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM transfers WHERE created_at < $1 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(self.clock.now() - crate::clock::millis(age))
+        .fetch_optional(self.db.pool())
+        .await?;
         Ok(newest.unwrap_or(0))
     }
 }

@@ -301,6 +301,38 @@ impl Ledger {
     /// account nor any account above it suspended. Slides the expiry forward once half of the idle
     /// time has passed, up to the absolute end.
     pub async fn session(&self, token: &SessionToken) -> Result<Option<ActiveSession>, StoreError> {
+        let Some((signed_in, mut expires_at, ends_at)) = self.valid_session(token).await? else {
+            return Ok(None);
+        };
+        let now = self.clock.now();
+        let idle = millis(self.session_policy.idle);
+        let renewed = expires_at - now < idle / 2 && expires_at < ends_at;
+        if renewed {
+            expires_at = now.saturating_add(idle).min(ends_at);
+            sqlx::query("UPDATE sessions SET expires_at = $1 WHERE token_hash = $2")
+                .bind(expires_at)
+                .bind(token.hash())
+                .execute(self.db.pool())
+                .await?;
+        }
+        Ok(Some(ActiveSession {
+            signed_in,
+            renewed,
+            lifetime: Duration::from_millis(u64::try_from(expires_at - now).unwrap_or(0)),
+        }))
+    }
+
+    /// Whether the session behind a token is still valid, without sliding its expiry: for a
+    /// connection that stays open (the live stream), which is not the user's activity.
+    pub async fn session_is_valid(&self, token: &SessionToken) -> Result<bool, StoreError> {
+        Ok(self.valid_session(token).await?.is_some())
+    }
+
+    /// The valid session behind a token, with when it expires and when it ends at the latest.
+    async fn valid_session(
+        &self,
+        token: &SessionToken,
+    ) -> Result<Option<(SignedIn, i64, i64)>, StoreError> {
         let now = self.clock.now();
         let absolute = millis(self.session_policy.absolute);
         let row: Option<SessionRow> = sqlx::query_as(
@@ -318,26 +350,12 @@ impl Ledger {
             return Ok(None);
         };
         let ends_at = row.created_at.saturating_add(absolute);
-        let mut expires_at = row.expires_at.min(ends_at);
+        let expires_at = row.expires_at.min(ends_at);
         let signed_in = row.user.signed_in()?;
         if suspension_reaches(self.db.pool(), signed_in.account).await? {
             return Ok(None);
         }
-        let idle = millis(self.session_policy.idle);
-        let renewed = expires_at - now < idle / 2 && expires_at < ends_at;
-        if renewed {
-            expires_at = now.saturating_add(idle).min(ends_at);
-            sqlx::query("UPDATE sessions SET expires_at = $1 WHERE token_hash = $2")
-                .bind(expires_at)
-                .bind(token.hash())
-                .execute(self.db.pool())
-                .await?;
-        }
-        Ok(Some(ActiveSession {
-            signed_in,
-            renewed,
-            lifetime: Duration::from_millis(u64::try_from(expires_at - now).unwrap_or(0)),
-        }))
+        Ok(Some((signed_in, expires_at, ends_at)))
     }
 
     /// Ends the session behind a token; signing out twice is not an error.

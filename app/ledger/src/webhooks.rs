@@ -160,6 +160,7 @@ pub struct DueDelivery {
     pub url: String,
     pub secret: WebhookSecret,
     pub event_id: String,
+    pub event_type: String,
     pub body: String,
     /// This attempt's number, from 1.
     pub attempt: i64,
@@ -433,13 +434,13 @@ impl Ledger {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
-        let claimed: Vec<(i64, i64, String, String, i64)> = sqlx::query_as(&format!(
+        let claimed: Vec<ClaimedRow> = sqlx::query_as(&format!(
             "UPDATE webhook_deliveries SET next_attempt_at = $1, attempts = attempts + 1 \
              WHERE id IN ( \
                  SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $2 \
                  AND account_id IN (SELECT account_id FROM webhooks) \
                  ORDER BY next_attempt_at LIMIT $3{skip_locked}) \
-             RETURNING id, account_id, event_id, body, attempts"
+             RETURNING id, account_id, event_id, event_type, body, attempts"
         ))
         .bind(now + millis(lease))
         .bind(now)
@@ -447,21 +448,22 @@ impl Ledger {
         .fetch_all(self.db.pool())
         .await?;
         let mut due = Vec::with_capacity(claimed.len());
-        for (id, account, event_id, body, attempt) in claimed {
+        for claimed in claimed {
             // Removed since it was claimed: the removal marked the delivery failed.
             let webhook: Option<(String, String)> =
                 sqlx::query_as("SELECT url, secret FROM webhooks WHERE account_id = $1")
-                    .bind(account)
+                    .bind(claimed.account_id)
                     .fetch_optional(self.db.pool())
                     .await?;
             if let Some((url, secret)) = webhook {
                 due.push(DueDelivery {
-                    id,
+                    id: claimed.id,
                     url,
                     secret: WebhookSecret(secret),
-                    event_id,
-                    body,
-                    attempt,
+                    event_id: claimed.event_id,
+                    event_type: claimed.event_type,
+                    body: claimed.body,
+                    attempt: claimed.attempts,
                 });
             }
         }
@@ -508,6 +510,16 @@ impl Ledger {
         tx.commit().await?;
         Ok(())
     }
+}
+
+#[derive(sqlx::FromRow)]
+struct ClaimedRow {
+    id: i64,
+    account_id: i64,
+    event_id: String,
+    event_type: String,
+    body: String,
+    attempts: i64,
 }
 
 #[derive(sqlx::FromRow)]

@@ -8,6 +8,7 @@ use leptos_router::components::{A, Outlet};
 
 use crate::components::error_note::ErrorNote;
 use crate::components::icons::LogoIcon;
+use crate::components::live::Live;
 use crate::components::own_account::OwnAccount;
 use crate::error::AppError;
 use crate::format::Grouped;
@@ -106,6 +107,7 @@ fn TopBar(account: AccountSummary) -> impl IntoView {
             </span>
         </div>
         <div class="topbar-end">
+            <LiveStatus />
             <a class="button" href="/transfers">"Transfers"</a>
             <div class="balance-pill" aria-label="Your balance">
                 <span class="muted">"Balance"</span>
@@ -117,6 +119,19 @@ fn TopBar(account: AccountSummary) -> impl IntoView {
                 leave.dispatch(());
             }>"Sign out"</button>
         </div>
+    }
+}
+
+/// Whether balances on screen update by themselves right now.
+#[component]
+fn LiveStatus() -> impl IntoView {
+    let live = Live::expect();
+    view! {
+        <span class="live-status" class:on=move || live.connected() role="status" data-testid="live-status"
+            title="Balances update by themselves while live">
+            <span class="live-dot" aria-hidden="true"></span>
+            {move || if live.connected() { "Live" } else { "Offline" }}
+        </span>
     }
 }
 

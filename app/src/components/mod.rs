@@ -7,6 +7,7 @@ pub mod error_note;
 pub mod form;
 pub mod icons;
 pub mod layout;
+pub mod live;
 pub mod modal;
 pub mod own_account;
 pub mod pager;

@@ -1,8 +1,9 @@
 //! The signed-in account as every component sees it: loaded once per page view, then kept current by
-//! the receipts of the transfers made here.
+//! the live balances (the receipts of transfers made here, and the server's events).
 
 use leptos::prelude::*;
 
+use crate::components::live::Live;
 use crate::error::AppError;
 use crate::model::{AccountSummary, TransferReceipt};
 use crate::server_fns::my_account;
@@ -10,7 +11,7 @@ use crate::server_fns::my_account;
 #[derive(Clone, Copy)]
 pub struct OwnAccount {
     pub account: Resource<Result<AccountSummary, AppError>>,
-    balance_after_save: RwSignal<Option<i64>>,
+    live: Live,
     /// Bumped by every transfer made here, so that lists of the account's entries reload.
     pub ledger_version: RwSignal<u32>,
 }
@@ -19,7 +20,7 @@ impl OwnAccount {
     pub fn provide() -> Self {
         let own = Self {
             account: Resource::new(|| (), |_| my_account()),
-            balance_after_save: RwSignal::new(None),
+            live: Live::provide(),
             ledger_version: RwSignal::new(0),
         };
         provide_context(own);
@@ -30,18 +31,16 @@ impl OwnAccount {
         expect_context()
     }
 
-    /// The latest known balance: from the last receipt, or as loaded.
+    /// The latest known balance: live, or as loaded.
     pub fn balance(&self) -> Option<i64> {
-        self.balance_after_save.get().or_else(|| {
-            self.account
-                .get()
-                .and_then(Result::ok)
-                .map(|account| account.balance)
-        })
+        let account = self.account.get().and_then(Result::ok)?;
+        Some(self.live.balance(account.id).unwrap_or(account.balance))
     }
 
     pub fn record(&self, receipt: &TransferReceipt) {
-        self.balance_after_save.set(Some(receipt.own_balance));
+        if let Some(Ok(account)) = self.account.get_untracked() {
+            self.live.record(account.id, receipt);
+        }
         self.ledger_version.update(|version| *version += 1);
     }
 }

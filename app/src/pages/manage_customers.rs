@@ -12,6 +12,7 @@ use crate::components::credit_dialog::CreditDialog;
 use crate::components::error_note::ErrorNote;
 use crate::components::form::FormAction;
 use crate::components::icons::{CardIcon, HistoryIcon, PencilIcon};
+use crate::components::live::Live;
 use crate::components::own_account::OwnAccount;
 use crate::components::pager::{Pager, href};
 use crate::components::search_box::SearchBox;
@@ -262,6 +263,25 @@ fn SubAccountGrid(
             }
         });
         own.record(&receipt);
+    });
+    // Balances that moved elsewhere (another tab, user, API key or server) show in place.
+    let live = Live::expect();
+    Effect::new(move |_| {
+        let moved: Vec<(i64, i64)> = rows.with_untracked(|rows| {
+            rows.iter()
+                .filter_map(|row| live.balance(row.id).map(|balance| (row.id, balance)))
+                .collect()
+        });
+        rows.update(|rows| {
+            for row in rows.iter_mut() {
+                if let Some(&(_, balance)) = moved.iter().find(|(id, _)| *id == row.id)
+                    && balance != row.balance
+                {
+                    credits.update(|credits| *credits += balance - row.balance);
+                    row.balance = balance;
+                }
+            }
+        });
     });
     let on_changed = Callback::new(replace_row);
     let on_close = Callback::new(move |()| open.set(None));

@@ -9,6 +9,7 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::components::balance_chart::BalanceChart;
 use crate::components::error_note::ErrorNote;
+use crate::components::live::Live;
 use crate::components::pager::{Pager, href};
 use crate::components::search_box::SearchBox;
 use crate::components::transfer_table::{LedgerRow, LedgerTable};
@@ -31,6 +32,7 @@ pub fn TransfersPage() -> impl IntoView {
     let list = Resource::new(move || view.get(), transfer_page);
     // The chart follows the filters, not the page.
     let chart = Resource::new(move || view.with(|view| view.at(None)), balance_history);
+    let live = Live::expect();
 
     view! {
         <Title text="Transfers" />
@@ -38,13 +40,15 @@ pub fn TransfersPage() -> impl IntoView {
             <h1>"Transfers"</h1>
             <Transition fallback=|| view! { <p class="lede">"Loading…"</p> }>
                 {move || Suspend::new(async move {
-                    list.await.ok().map(|list| view! {
+                    list.await.ok().map(|list| {
+                        let (id, loaded) = (list.account.id, list.account.balance);
+                        view! {
                         <p class="lede">
                             {list.account.name} " · balance "
-                            <strong data-testid="account-balance">{Grouped(list.account.balance).to_string()}</strong>
+                            <strong data-testid="account-balance">{move || Grouped(live.balance(id).unwrap_or(loaded)).to_string()}</strong>
                             " credits"
                         </p>
-                    })
+                    }})
                 })}
             </Transition>
         </div>

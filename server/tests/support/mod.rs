@@ -6,6 +6,10 @@
 
 #![allow(dead_code)] // each test file uses its own part of this support
 
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
 use app::error::AppError;
 use app::model::CreditRequest;
 use app::server_fns::{AccountTransfers, SignIn};
@@ -250,5 +254,133 @@ pub fn credit_request(sub_account_id: i64, credits: &str, note: &str) -> CreditR
         credits: credits.to_owned(),
         note: note.to_owned(),
         request_id: uuid::Uuid::new_v4().to_string(),
+    }
+}
+
+/// One server-sent event as the browser's `EventSource` reads it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SseEvent {
+    pub event: String,
+    pub id: Option<String>,
+    pub data: String,
+}
+
+/// An open event stream, read an event at a time.
+pub struct EventStream {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl EventStream {
+    /// Opens `/events` with this browser's cookies (and `Last-Event-ID`, when resuming).
+    pub async fn open(browser: &Browser, last_event_id: Option<&str>) -> Self {
+        let mut request = browser.get_request(app::model::LIVE_EVENTS_PATH);
+        if let Some(id) = last_event_id {
+            request = request.header("last-event-id", id);
+        }
+        let response = request.send().await.expect("the server answers");
+        assert_eq!(response.status(), 200, "the stream opens");
+        Self {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event (comments skipped), or `None` when the stream ends.
+    pub async fn next(&mut self) -> Option<SseEvent> {
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut event = SseEvent::default();
+                for line in block.lines() {
+                    match line
+                        .split_once(':')
+                        .map(|(k, v)| (k, v.strip_prefix(' ').unwrap_or(v)))
+                    {
+                        Some(("event", value)) => event.event = value.to_owned(),
+                        Some(("id", value)) => event.id = Some(value.to_owned()),
+                        Some(("data", value)) => event.data.push_str(value),
+                        _ => {}
+                    }
+                }
+                if !event.event.is_empty() || !event.data.is_empty() {
+                    return Some(event);
+                }
+                continue;
+            }
+            let chunk = self.response.chunk().await.ok()??;
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// The next `balances` event, decoded; fails the test after `wait`.
+    pub async fn next_balances(&mut self, wait: Duration) -> app::model::LiveBalances {
+        let event = tokio::time::timeout(wait, async {
+            loop {
+                let event = self.next().await.expect("the stream stays open");
+                if event.event == "balances" {
+                    return event;
+                }
+            }
+        })
+        .await
+        .expect("a balances event in time");
+        serde_json::from_str(&event.data).expect("a LiveBalances event")
+    }
+}
+
+/// A `server serve` process, killed when dropped.
+pub struct ServerProcess {
+    child: Child,
+    pub base_url: String,
+}
+
+impl ServerProcess {
+    pub fn start(database_url: &str) -> Self {
+        Self::start_with(database_url, &[])
+    }
+
+    /// The same, with more environment (settings) for the process.
+    pub fn start_with(database_url: &str, env: &[(&str, &str)]) -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(env!("CARGO_BIN_EXE_server"))
+            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+            .env("DATABASE_URL", database_url)
+            .env("DATABASE_MAX_CONNECTIONS", "8")
+            .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start a server process");
+        Self {
+            child,
+            base_url: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    pub async fn wait_until_serving(&self, http: &reqwest::Client) {
+        for _ in 0..200 {
+            if http
+                .get(format!("{}/sign-in", self.base_url))
+                .send()
+                .await
+                .is_ok()
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("{} did not start", self.base_url);
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }

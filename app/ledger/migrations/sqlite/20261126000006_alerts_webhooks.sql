@@ -43,7 +43,6 @@ CREATE TABLE webhooks (
 CREATE TABLE webhook_deliveries (
     id                 INTEGER PRIMARY KEY,
     account_id         BIGINT NOT NULL REFERENCES accounts (id),
-    url                TEXT   NOT NULL,
     event_id           TEXT   NOT NULL,
     event_type         TEXT   NOT NULL,
     body               TEXT   NOT NULL,

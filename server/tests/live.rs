@@ -1,0 +1,186 @@
+//! The live stream (`GET /events`): a transfer that touches what a user may see reaches that user's
+//! open stream, from any caller and (PostgreSQL) from any server process; another tenant's never
+//! does; a stream needs a session.
+
+mod support;
+
+use std::time::Duration;
+
+use app::model::LiveBalances;
+use app::server_fns::TransferCredits;
+use ledger::testing::{self, operator, transfer_request, usage_debit};
+use support::{Browser, EventStream, ServerProcess, TestApp, credit_request, session_cookie};
+
+const WAIT: Duration = Duration::from_secs(5);
+
+fn balance_of(event: &LiveBalances, account: ledger::AccountId) -> Option<i64> {
+    event
+        .changes
+        .iter()
+        .find(|change| change.account_id == account.0)
+        .map(|change| change.balance)
+}
+
+/// Reads events until one carries `account`'s balance; returns it.
+async fn balance_seen(stream: &mut EventStream, account: ledger::AccountId) -> i64 {
+    balances_seen(stream, &[account]).await[0]
+}
+
+/// Reads events until each of `accounts` has had its balance in one; returns the latest of each.
+async fn balances_seen(stream: &mut EventStream, accounts: &[ledger::AccountId]) -> Vec<i64> {
+    let mut seen = vec![None; accounts.len()];
+    while seen.iter().any(Option::is_none) {
+        let event = stream.next_balances(WAIT).await;
+        for (account, seen) in accounts.iter().zip(&mut seen) {
+            if let Some(balance) = balance_of(&event, *account) {
+                *seen = Some(balance);
+            }
+        }
+    }
+    seen.into_iter().flatten().collect()
+}
+
+#[tokio::test]
+async fn a_grant_reaches_the_open_streams_of_both_sides() {
+    let app = TestApp::spawn().await;
+    let direct = app.signed_in("direct").await;
+    let customer = app.signed_in("customer1").await;
+    let mut parents = EventStream::open(&direct, None).await;
+    let mut customers = EventStream::open(&customer, None).await;
+    // The first event says the stream is open, with the unread alerts.
+    parents.next_balances(WAIT).await;
+    customers.next_balances(WAIT).await;
+
+    direct
+        .call(TransferCredits {
+            request: credit_request(app.example.customer_one.0, "30", "live"),
+        })
+        .await
+        .unwrap();
+
+    assert_eq!(
+        balance_seen(&mut customers, app.example.customer_one).await,
+        30
+    );
+    let both = [app.example.customer_one, app.example.direct.account()];
+    assert_eq!(balances_seen(&mut parents, &both).await, [30, 70]);
+}
+
+#[tokio::test]
+async fn usage_through_the_ledger_reaches_the_parents_grid() {
+    let app = TestApp::spawn().await;
+    let direct = app.signed_in("direct").await;
+    app.ledger
+        .grant(
+            &app.example.direct,
+            &transfer_request(app.example.customer_one, 30),
+        )
+        .await
+        .unwrap();
+    let mut stream = EventStream::open(&direct, None).await;
+
+    app.ledger
+        .usage(
+            &app.ledger.platform_actor(&operator()),
+            &usage_debit(app.example.customer_one, 8),
+        )
+        .await
+        .unwrap();
+
+    loop {
+        let balance = balance_seen(&mut stream, app.example.customer_one).await;
+        if balance == 22 {
+            break;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_stream_never_carries_another_tenants_accounts() {
+    let app = TestApp::spawn().await;
+    let stranger = testing::open_direct_reseller(&app.ledger, "Stranger Ltd", "stranger").await;
+    testing::top_up(&app.ledger, stranger.account(), 50).await;
+    let theirs = testing::open(
+        &app.ledger,
+        &stranger,
+        ledger::AccountKind::Customer,
+        "Their Customer",
+        "theirs",
+    )
+    .await;
+    let browser = app.signed_in("stranger").await;
+    let mut stream = EventStream::open(&browser, None).await;
+
+    for sub_account in app.example.sub_accounts() {
+        app.ledger
+            .grant(&app.example.direct, &transfer_request(sub_account, 10))
+            .await
+            .unwrap();
+    }
+    app.ledger
+        .grant(&stranger, &transfer_request(theirs.account(), 5))
+        .await
+        .unwrap();
+
+    let visible = [stranger.account().0, theirs.account().0];
+    loop {
+        let event = stream.next_balances(WAIT).await;
+        for change in &event.changes {
+            assert!(visible.contains(&change.account_id), "{change:?} leaked");
+        }
+        if balance_of(&event, theirs.account()) == Some(5) {
+            break;
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_stream_without_a_session_is_refused() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .browser()
+        .get_request(app::model::LIVE_EVENTS_PATH)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+}
+
+/// Two server processes on one PostgreSQL: a grant through one reaches a stream open on the other,
+/// through `LISTEN`/`NOTIFY`. (On SQLite the signal is in-process only: one server per file.)
+#[tokio::test]
+async fn a_grant_through_one_server_reaches_a_stream_on_another() {
+    let app = TestApp::spawn().await;
+    if !app.database_url().starts_with("postgres") {
+        return;
+    }
+    let (first, second) = (
+        ServerProcess::start(&app.database_url()),
+        ServerProcess::start(&app.database_url()),
+    );
+    let http = reqwest::Client::new();
+    first.wait_until_serving(&http).await;
+    second.wait_until_serving(&http).await;
+    let customer = Browser::with_cookie(
+        &second.base_url,
+        &session_cookie(&second.base_url, "customer1").await,
+    );
+    let mut stream = EventStream::open(&customer, None).await;
+    stream.next_balances(WAIT).await;
+    let direct = Browser::with_cookie(
+        &first.base_url,
+        &session_cookie(&first.base_url, "direct").await,
+    );
+
+    direct
+        .call(TransferCredits {
+            request: credit_request(app.example.customer_one.0, "30", "across servers"),
+        })
+        .await
+        .unwrap();
+
+    assert_eq!(
+        balance_seen(&mut stream, app.example.customer_one).await,
+        30
+    );
+}
