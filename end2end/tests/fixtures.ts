@@ -14,7 +14,38 @@ const repo = resolve(__dirname, '../..');
 const serverBin = process.env.CREDITDESK_BIN ?? join(repo, 'target/release/server');
 const siteRoot = process.env.CREDITDESK_SITE_ROOT ?? join(repo, 'target/site');
 
-type Creditdesk = { baseURL: string; databaseURL: string; verify: () => string };
+type Creditdesk = {
+  baseURL: string;
+  databaseURL: string;
+  verify: () => string;
+  /** Runs a `server` command on this test's database (e.g. `api-key create`); returns its stdout. */
+  cli: (args: string[]) => string;
+  /** Another server process on the same database, stopped after the test. */
+  anotherServer: () => Promise<{ baseURL: string }>;
+};
+
+type Server = { baseURL: string; stop: () => Promise<void> };
+
+/** `server serve` on a free port over `env`'s database, once it answers. */
+async function startServer(env: NodeJS.ProcessEnv): Promise<Server> {
+  const port = await freePort();
+  const baseURL = `http://127.0.0.1:${port}`;
+  let output = '';
+  const child = spawn(serverBin, ['serve', '--addr', `127.0.0.1:${port}`, '--site-root', siteRoot], { env });
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+  };
+  try {
+    await waitUntilServing(baseURL, child, () => output);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { baseURL, stop };
+}
 
 /** `server seed`'s dataset instead of the bare demo data: the demo plus this many sub-accounts and transfers. */
 type Dataset = { subAccounts: number; transfers: number } | undefined;
@@ -69,21 +100,22 @@ export const test = base.extend<{ creditdesk: Creditdesk; dataset: Dataset }>({
       ? ['seed', '--sub-accounts', `${dataset.subAccounts}`, '--transfers', `${dataset.transfers}`]
       : ['demo'];
     execFileSync(serverBin, load, { env });
-    const port = await freePort();
-    const baseURL = `http://127.0.0.1:${port}`;
-    let output = '';
-    const child = spawn(serverBin, ['serve', '--addr', `127.0.0.1:${port}`, '--site-root', siteRoot], { env });
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
+    const servers: Server[] = [];
     try {
-      await waitUntilServing(baseURL, child, () => output);
+      const first = await startServer(env);
+      servers.push(first);
       const verify = () => execFileSync(serverBin, ['verify'], { env }).toString();
-      await use({ baseURL, databaseURL: database.url, verify });
+      const cli = (args: string[]) => execFileSync(serverBin, args, { env }).toString();
+      const anotherServer = async () => {
+        const server = await startServer(env);
+        servers.push(server);
+        return { baseURL: server.baseURL };
+      };
+      await use({ baseURL: first.baseURL, databaseURL: database.url, verify, cli, anotherServer });
       // Whatever the test did, the balances must still equal the ledger.
       expect(verify()).toContain('OK: every balance equals the ledger');
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+      await Promise.all(servers.map((server) => server.stop()));
       database.drop();
     }
   },

@@ -269,14 +269,18 @@ fn SubAccountGrid(
     Effect::new(move |_| {
         let moved: Vec<(i64, i64)> = rows.with_untracked(|rows| {
             rows.iter()
-                .filter_map(|row| live.balance(row.id).map(|balance| (row.id, balance)))
+                .filter_map(|row| {
+                    let balance = live.balance(row.id)?;
+                    (balance != row.balance).then_some((row.id, balance))
+                })
                 .collect()
         });
+        if moved.is_empty() {
+            return;
+        }
         rows.update(|rows| {
             for row in rows.iter_mut() {
-                if let Some(&(_, balance)) = moved.iter().find(|(id, _)| *id == row.id)
-                    && balance != row.balance
-                {
+                if let Some(&(_, balance)) = moved.iter().find(|(id, _)| *id == row.id) {
                     credits.update(|credits| *credits += balance - row.balance);
                     row.balance = balance;
                 }
