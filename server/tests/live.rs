@@ -184,3 +184,20 @@ async fn a_grant_through_one_server_reaches_a_stream_on_another() {
         30
     );
 }
+
+/// A graceful shutdown waits for open requests; an open stream must not hold it up for ever.
+#[tokio::test]
+async fn a_server_shuts_down_with_a_stream_open() {
+    let app = TestApp::spawn().await;
+    let mut server = ServerProcess::start(&app.database_url());
+    server.wait_until_serving(&reqwest::Client::new()).await;
+    let customer = Browser::with_cookie(
+        &server.base_url,
+        &session_cookie(&server.base_url, "customer1").await,
+    );
+    let mut stream = EventStream::open(&customer, None).await;
+    stream.next_balances(WAIT).await;
+
+    assert!(server.terminate(WAIT).await, "the server did not stop");
+    assert_eq!(stream.next().await, None, "the stream ended");
+}
