@@ -33,7 +33,7 @@ const LOOKBACK: Duration = Duration::from_secs(10);
 /// How long a commit may take to become visible after a later transfer id already is.
 const SETTLE: Duration = Duration::from_secs(2);
 /// How often the session is checked, and a comment keeps proxies from closing an idle stream.
-const CHECK_EVERY: Duration = Duration::from_secs(15);
+const CHECK_EVERY: Duration = Duration::from_secs(5);
 /// The least time between two events: a burst of commits makes one event.
 const COALESCE: Duration = Duration::from_millis(200);
 

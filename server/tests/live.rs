@@ -201,3 +201,19 @@ async fn a_server_shuts_down_with_a_stream_open() {
     assert!(server.terminate(WAIT).await, "the server did not stop");
     assert_eq!(stream.next().await, None, "the stream ended");
 }
+
+#[tokio::test]
+async fn signing_out_ends_the_stream() {
+    let app = TestApp::spawn().await;
+    let customer = app.signed_in("customer1").await;
+    let mut stream = EventStream::open(&customer, None).await;
+    stream.next_balances(WAIT).await;
+
+    customer.call(app::server_fns::SignOut {}).await.unwrap();
+
+    let ended = tokio::time::timeout(Duration::from_secs(10), stream.next())
+        .await
+        .expect("the stream ends within its session check");
+    assert_eq!(ended.map(|event| event.event), Some("end".to_owned()));
+    assert_eq!(stream.next().await, None);
+}
