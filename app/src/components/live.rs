@@ -3,8 +3,6 @@
 //! transfers page read it; the receipts of transfers made here go into it too, so that whichever
 //! of a receipt and an event is newer (by transfer id) wins, in whatever order they arrive.
 
-use std::collections::HashMap;
-
 use leptos::prelude::*;
 
 #[cfg(feature = "hydrate")]
@@ -15,10 +13,13 @@ use crate::model::TransferReceipt;
 pub struct Live {
     /// Whether the stream is open now.
     connected: RwSignal<bool>,
-    /// The newest (transfer id, balance) seen per account id.
-    balances: RwSignal<HashMap<i64, (i64, i64)>>,
+    /// The newest (account id, transfer id, balance) seen per account, sorted by account id (a
+    /// sorted list rather than a map: less code in the wasm every page downloads).
+    balances: RwSignal<Vec<(i64, i64, i64)>>,
     /// The signed-in user's unread alerts, as of the last event.
     unread_alerts: RwSignal<Option<i64>>,
+    /// The server ended the stream: the session is over, so it is not opened again.
+    ended: RwSignal<bool>,
 }
 
 impl Live {
@@ -26,8 +27,9 @@ impl Live {
     pub fn provide() -> Self {
         let live = Self {
             connected: RwSignal::new(false),
-            balances: RwSignal::new(HashMap::new()),
+            balances: RwSignal::new(Vec::new()),
             unread_alerts: RwSignal::new(None),
+            ended: RwSignal::new(false),
         };
         provide_context(live);
         // Effects run in the browser only, once the page has hydrated.
@@ -48,8 +50,10 @@ impl Live {
 
     /// The newest balance seen for `account`, if it moved since the page loaded.
     pub fn balance(&self, account: i64) -> Option<i64> {
-        self.balances
-            .with(|balances| balances.get(&account).map(|&(_, balance)| balance))
+        self.balances.with(|known| {
+            let found = known.binary_search_by_key(&account, |&(id, _, _)| id);
+            found.ok().map(|at| known[at].2)
+        })
     }
 
     pub fn unread_alerts(&self) -> Option<i64> {
@@ -84,15 +88,21 @@ impl Live {
         let newer: Vec<_> = self.balances.with_untracked(|known| {
             changes
                 .into_iter()
-                .filter(|(account, transfer, _)| {
-                    known.get(account).is_none_or(|(seen, _)| transfer > seen)
+                .filter(|&(account, transfer, _)| {
+                    match known.binary_search_by_key(&account, |&(id, _, _)| id) {
+                        Ok(at) => transfer > known[at].1,
+                        Err(_) => true,
+                    }
                 })
                 .collect()
         });
         if !newer.is_empty() {
             self.balances.update(|known| {
-                for (account, transfer, balance) in newer {
-                    known.insert(account, (transfer, balance));
+                for change in newer {
+                    match known.binary_search_by_key(&change.0, |&(id, _, _)| id) {
+                        Ok(at) => known[at] = change,
+                        Err(at) => known.insert(at, change),
+                    }
                 }
             });
         }
@@ -104,7 +114,7 @@ mod stream {
     use std::time::Duration;
 
     use futures_util::StreamExt;
-    use gloo_net::eventsource::futures::EventSource;
+    use gloo_net::eventsource::futures::{EventSource, EventSourceSubscription};
     use leptos::prelude::*;
     use leptos::task::spawn_local;
 
@@ -125,42 +135,47 @@ mod stream {
         let Ok(mut source) = EventSource::new(&url) else {
             return;
         };
-        let subscriptions: Result<Vec<_>, _> = ["open", "error", "balances", "end"]
-            .into_iter()
-            .map(|kind| source.subscribe(kind))
-            .collect();
-        let Ok(subscriptions) = subscriptions else {
+        let (Ok(opened), Ok(dropped), Ok(mut balances), Ok(end)) = (
+            source.subscribe("open"),
+            source.subscribe("error"),
+            source.subscribe("balances"),
+            source.subscribe("end"),
+        ) else {
             return;
         };
+        // One small task per kind of event: simpler (and less wasm) than merging the streams.
+        follow(opened, move || live.connected.set(true));
+        // The browser is reconnecting.
+        follow(dropped, move || live.connected.set(false));
+        follow(end, move || {
+            live.ended.set(true);
+            live.connected.set(false);
+        });
         spawn_local(async move {
-            let mut events = futures_util::stream::select_all(subscriptions);
             let mut last_id = after;
-            while let Some(event) = events.next().await {
-                let Ok((kind, message)) = event else {
-                    break;
-                };
-                match kind.as_str() {
-                    "open" => live.connected.set(true),
-                    // The browser is reconnecting.
-                    "error" => live.connected.set(false),
-                    "balances" => {
-                        live.connected.set(true);
-                        last_id = Some(message.last_event_id()).filter(|id| !id.is_empty());
-                        let data = message.data().as_string().unwrap_or_default();
-                        if let Ok(update) = serde_json::from_str::<LiveBalances>(&data) {
-                            live.apply(update);
-                        }
-                    }
-                    _ => {
-                        live.connected.set(false);
-                        source.close();
-                        return;
-                    }
+            while let Some(Ok((_, message))) = balances.next().await {
+                live.connected.set(true);
+                last_id = Some(message.last_event_id()).filter(|id| !id.is_empty());
+                let data = message.data().as_string().unwrap_or_default();
+                if let Ok(update) = serde_json::from_str::<LiveBalances>(&data) {
+                    live.apply(update);
                 }
             }
-            live.connected.set(false);
+            // Closed: by the server's `end` (the session is over), or a refusal to try again.
             drop(source);
-            set_timeout(move || connect(live, last_id), RETRY);
+            live.connected.set(false);
+            if !live.ended.get_untracked() {
+                set_timeout(move || connect(live, last_id), RETRY);
+            }
+        });
+    }
+
+    /// Runs `on_event` for every event of one kind, until the stream closes.
+    fn follow(mut events: EventSourceSubscription, on_event: impl Fn() + 'static) {
+        spawn_local(async move {
+            while let Some(Ok(_)) = events.next().await {
+                on_event();
+            }
         });
     }
 }
