@@ -9,7 +9,7 @@ mod support;
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use app::error::AppError;
 use app::model::CreditRequest;

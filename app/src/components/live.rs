@@ -18,8 +18,6 @@ pub struct Live {
     balances: RwSignal<Vec<(i64, i64, i64)>>,
     /// The signed-in user's unread alerts, as of the last event.
     unread_alerts: RwSignal<Option<i64>>,
-    /// The server ended the stream: the session is over, so it is not opened again.
-    ended: RwSignal<bool>,
 }
 
 impl Live {
@@ -29,7 +27,6 @@ impl Live {
             connected: RwSignal::new(false),
             balances: RwSignal::new(Vec::new()),
             unread_alerts: RwSignal::new(None),
-            ended: RwSignal::new(false),
         };
         provide_context(live);
         // Effects run in the browser only, once the page has hydrated.
@@ -111,6 +108,8 @@ impl Live {
 
 #[cfg(feature = "hydrate")]
 mod stream {
+    use std::cell::Cell;
+    use std::rc::Rc;
     use std::time::Duration;
 
     use futures_util::StreamExt;
@@ -147,9 +146,14 @@ mod stream {
         follow(opened, move || live.connected.set(true));
         // The browser is reconnecting.
         follow(dropped, move || live.connected.set(false));
-        follow(end, move || {
-            live.ended.set(true);
-            live.connected.set(false);
+        // The server ended the stream: the session is over, so it is not opened again.
+        let ended = Rc::new(Cell::new(false));
+        follow(end, {
+            let ended = Rc::clone(&ended);
+            move || {
+                ended.set(true);
+                live.connected.set(false);
+            }
         });
         spawn_local(async move {
             let mut last_id = after;
@@ -164,7 +168,7 @@ mod stream {
             // Closed: by the server's `end` (the session is over), or a refusal to try again.
             drop(source);
             live.connected.set(false);
-            if !live.ended.get_untracked() {
+            if !ended.get() {
                 set_timeout(move || connect(live, last_id), RETRY);
             }
         });
