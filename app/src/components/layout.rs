@@ -1,13 +1,15 @@
 //! The frame around every signed-in page: the left menu for the account's kind, and the top bar with
-//! the account, its balance, Change password and Sign out. It also owns leaving a page the session
+//! the account, its balance, its alerts and their settings, Change password and Sign out. It also owns leaving a page the session
 //! does not allow: Sign out, a session that ended while the page was open, and a password that has
 //! to be changed first.
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 
+use crate::components::alert_settings::{AlertSettingsDialog, Watched};
+use crate::components::alerts_bell::{AlertsBell, AlertsBellLink};
 use crate::components::error_note::ErrorNote;
-use crate::components::icons::LogoIcon;
+use crate::components::icons::{LogoIcon, SlidersIcon};
 use crate::components::own_account::OwnAccount;
 use crate::error::AppError;
 use crate::format::Grouped;
@@ -17,6 +19,7 @@ use crate::server_fns::sign_out;
 #[component]
 pub fn Layout() -> impl IntoView {
     let own = OwnAccount::provide();
+    AlertsBell::provide();
     // The account is the first thing every page loads, so a session that ended is noticed here.
     Effect::new(move |_| {
         if let Some(Err(error)) = own.account.get() {
@@ -63,6 +66,7 @@ fn menu(account: &AccountSummary) -> AnyView {
         <details class="nav-group" open>
             <summary>"Developers"</summary>
             <A href="/api-keys">"API keys"</A>
+            <A href="/webhooks">"Webhooks"</A>
         </details>
     }
     .into_any()
@@ -91,6 +95,12 @@ fn own_menu(account: &AccountSummary) -> AnyView {
 #[component]
 fn TopBar(account: AccountSummary) -> impl IntoView {
     let own = OwnAccount::expect();
+    let settings_open = RwSignal::new(false);
+    let close_settings = Callback::new(move |()| settings_open.set(false));
+    let watched = Watched::Own {
+        id: account.id,
+        name: account.name.clone(),
+    };
     let leave = Action::new(|()| sign_out());
     Effect::new(move |_| {
         if leave.value().get().is_some() {
@@ -112,11 +122,22 @@ fn TopBar(account: AccountSummary) -> impl IntoView {
                 <strong data-testid="own-balance">{move || own.balance().map(|balance| Grouped(balance).to_string())}</strong>
                 <span class="muted">"credits"</span>
             </div>
+            <AlertsBellLink />
+            <button
+                type="button"
+                class="icon-button"
+                title="Alert settings for your account"
+                aria-label="Alert settings for your account"
+                on:click=move |_| settings_open.set(true)
+            >
+                <SlidersIcon />
+            </button>
             <A href=CHANGE_PASSWORD_PATH attr:class="button">"Change password"</A>
             <button type="button" class="button" disabled=move || leave.pending().get() on:click=move |_| {
                 leave.dispatch(());
             }>"Sign out"</button>
         </div>
+        {move || settings_open.get().then(|| view! { <AlertSettingsDialog account=watched.clone() on_close=close_settings /> })}
     }
 }
 
