@@ -47,8 +47,9 @@ pub fn AlertSettingsDialog(account: Watched, on_close: Callback<()>) -> impl Int
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),
     );
-    // The rules in force, read when the pop-up opens; Save does nothing until they are shown, so
-    // that it never overwrites rules the reseller has not seen.
+    // The rules in force, read when the pop-up opens. Until they are shown the fields take no
+    // typing and Save does nothing, so that nothing typed is overwritten by them and no rule is
+    // replaced unseen.
     let current = Resource::new(move || account_id, alert_settings);
     let loaded = RwSignal::new(false);
     Effect::new(move |_| match current.get() {
@@ -63,6 +64,7 @@ pub fn AlertSettingsDialog(account: Watched, on_close: Callback<()>) -> impl Int
         None => {}
     });
     let load_error = move || current.get().and_then(Result::err);
+    let loading = Signal::derive(move || !loaded.get());
 
     let save = FormAction::new(
         |(account_id, form): (i64, BalanceRulesForm)| save_alert_settings(account_id, form),
@@ -95,8 +97,8 @@ pub fn AlertSettingsDialog(account: Watched, on_close: Callback<()>) -> impl Int
                     <p class="hint">
                         "When a transfer takes its balance below When below, credits move from your balance to bring it to Top up to. Leave both empty for none."
                     </p>
-                    <Field id="rules-when-below" label="When below" value=when_below invalid=level(RuleLevel::WhenBelow) />
-                    <Field id="rules-top-up-to" label="Top up to" value=top_up_to invalid=level(RuleLevel::TopUpTo) />
+                    <Field id="rules-when-below" label="When below" value=when_below invalid=level(RuleLevel::WhenBelow) readonly=loading />
+                    <Field id="rules-top-up-to" label="Top up to" value=top_up_to invalid=level(RuleLevel::TopUpTo) readonly=loading />
                 </fieldset>
             }),
         ),
@@ -116,6 +118,7 @@ pub fn AlertSettingsDialog(account: Watched, on_close: Callback<()>) -> impl Int
                     autofocus=true
                     hint=alert_hint
                     invalid=level(RuleLevel::AlertBelow)
+                    readonly=loading
                 />
                 {top_up}
                 {move || load_error().map(|error| view! { <ErrorNote error /> })}
