@@ -49,10 +49,12 @@ pub fn AlertSettingsDialog(account: Watched, on_close: Callback<()>) -> impl Int
     );
     // The rules in force, read when the pop-up opens. Until they are shown the fields take no
     // typing and Save does nothing, so that nothing typed is overwritten by them and no rule is
-    // replaced unseen.
-    let current = Resource::new(move || account_id, alert_settings);
+    // replaced unseen. An action rather than a resource: a resource read here would hold the top
+    // bar's `Suspense` (the pop-up opens from it too) and blank the bar, pop-up included.
+    let current = Action::new(|account_id: &i64| alert_settings(*account_id));
+    current.dispatch(account_id);
     let loaded = RwSignal::new(false);
-    Effect::new(move |_| match current.get() {
+    Effect::new(move |_| match current.value().get() {
         Some(Ok(rules)) => {
             let form = BalanceRulesForm::from_rules(rules);
             alert_below.set(form.alert_below);
@@ -63,7 +65,7 @@ pub fn AlertSettingsDialog(account: Watched, on_close: Callback<()>) -> impl Int
         Some(Err(error)) => leave_if_session_refused(&error),
         None => {}
     });
-    let load_error = move || current.get().and_then(Result::err);
+    let load_error = move || current.value().get().and_then(Result::err);
     let loading = Signal::derive(move || !loaded.get());
 
     let save = FormAction::new(

@@ -42,16 +42,24 @@ impl AlertsBell {
 }
 
 /// The bell link. The count stays in the page at 0 (hidden) so that it can be read at any time.
+/// Its own `Transition` keeps the last count on screen while a refresh reads the next one, rather
+/// than the top bar's `Suspense` blanking the whole bar.
 #[component]
 pub fn AlertsBellLink() -> impl IntoView {
     let bell = AlertsBell::expect();
     let label = move || format!("Alerts, {} unread", bell.count());
     view! {
-        <a class="icon-button bell" href="/alerts" title="Alerts" aria-label=label>
-            <BellIcon />
-            <span class="bell-count" data-testid="alert-count" aria-hidden="true" hidden=move || bell.count() == 0>
-                {move || bell.count().to_string()}
-            </span>
-        </a>
+        <Transition fallback=|| view! {
+            <a class="icon-button bell" href="/alerts" title="Alerts" aria-label="Alerts">
+                <BellIcon />
+            </a>
+        }>
+            <a class="icon-button bell" href="/alerts" title="Alerts" aria-label=label>
+                <BellIcon />
+                <span class="bell-count" data-testid="alert-count" aria-hidden="true" hidden=move || bell.count() == 0>
+                    {move || bell.count().to_string()}
+                </span>
+            </a>
+        </Transition>
     }
 }
