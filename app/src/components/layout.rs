@@ -1,7 +1,7 @@
 //! The frame around every signed-in page: the left menu for the account's kind, and the top bar with
-//! the account, its balance, its alerts and their settings, Change password and Sign out. It also owns leaving a page the session
-//! does not allow: Sign out, a session that ended while the page was open, and a password that has
-//! to be changed first.
+//! the account, its balance, its alerts and their settings, Change password and Sign out. It also
+//! owns leaving a page the session does not allow: Sign out, a session that ended while the page
+//! was open, and a password that has to be changed first.
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
