@@ -6,6 +6,7 @@ use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
 use crate::format::{CreditCount, Grouped};
+use crate::model::RuleLevel;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
@@ -115,6 +116,28 @@ pub enum AppError {
     RequestTooLarge,
     #[error("Could not reach Creditdesk; check your connection and try again")]
     Unreachable,
+    #[error("{}: enter a whole number of credits, e.g. 10", level.label())]
+    InvalidLevel { level: RuleLevel },
+    #[error("{}: enter 1 or more, or leave it empty to turn it off", level.label())]
+    ZeroLevel { level: RuleLevel },
+    #[error("Keep each level to {} or fewer", CreditCount(*max))]
+    LevelTooHigh { max: i64 },
+    #[error("Top up to must be more than When below")]
+    TopUpNotAbove,
+    #[error("Fill in both When below and Top up to, or neither")]
+    ReplenishIncomplete { missing: RuleLevel },
+    #[error("Only the account above yours can top it up automatically")]
+    ReplenishOwnAccount,
+    #[error("Enter the URL to send events to")]
+    WebhookUrlRequired,
+    #[error("That URL is too long for a webhook; use a shorter one")]
+    WebhookUrlTooLong,
+    #[error("Enter a whole URL, e.g. https://example.com/creditdesk")]
+    WebhookUrlInvalid,
+    #[error("A webhook URL must start with https:// (http:// only to localhost)")]
+    WebhookUrlNotHttps,
+    #[error("That delivery is not one of yours")]
+    DeliveryNotFound,
     #[error("Something went wrong on our side and nothing was changed; please try again")]
     Internal,
 }
@@ -136,6 +159,9 @@ pub enum FormField {
     CurrentPassword,
     /// The new password typed a second time.
     RepeatPassword,
+    /// A level of the alert settings.
+    Level(RuleLevel),
+    WebhookUrl,
 }
 
 impl AppError {
@@ -166,6 +192,18 @@ impl AppError {
             Self::WrongCredentials => Some(FormField::Credentials),
             Self::WrongCurrentPassword => Some(FormField::CurrentPassword),
             Self::PasswordsDiffer => Some(FormField::RepeatPassword),
+            Self::InvalidLevel { level } | Self::ZeroLevel { level } => {
+                Some(FormField::Level(*level))
+            }
+            Self::ReplenishIncomplete { missing } => Some(FormField::Level(*missing)),
+            Self::TopUpNotAbove => Some(FormField::Level(RuleLevel::TopUpTo)),
+            Self::WebhookUrlRequired
+            | Self::WebhookUrlTooLong
+            | Self::WebhookUrlInvalid
+            | Self::WebhookUrlNotHttps => Some(FormField::WebhookUrl),
+            // The ledger does not say which level is over its limit; nor is the own account's
+            // top-up a field the pop-up shows.
+            Self::LevelTooHigh { .. } | Self::ReplenishOwnAccount => None,
             // About the account, the session or the connection: retyping a field cannot fix these.
             // The API's own request errors name their parameter in the problem document instead.
             Self::Suspended { .. }
@@ -182,6 +220,7 @@ impl AppError {
             | Self::InvalidRequest { .. }
             | Self::UnknownEndpoint
             | Self::SubAccountNotFound
+            | Self::DeliveryNotFound
             | Self::NotAReseller
             | Self::TooManyAttempts { .. }
             | Self::AccountSuspended
@@ -248,6 +287,17 @@ impl AppError {
             | Self::SamePassword
             | Self::PasswordsDiffer
             | Self::PasswordChangeRequired
+            | Self::InvalidLevel { .. }
+            | Self::ZeroLevel { .. }
+            | Self::LevelTooHigh { .. }
+            | Self::TopUpNotAbove
+            | Self::ReplenishIncomplete { .. }
+            | Self::ReplenishOwnAccount
+            | Self::WebhookUrlRequired
+            | Self::WebhookUrlTooLong
+            | Self::WebhookUrlInvalid
+            | Self::WebhookUrlNotHttps
+            | Self::DeliveryNotFound
             | Self::BadRequest
             | Self::RequestTooLarge
             | Self::Unreachable
@@ -278,7 +328,17 @@ impl AppError {
             | Self::InvalidCursor
             | Self::InvalidDate
             | Self::SamePassword
-            | Self::PasswordsDiffer => 422,
+            | Self::PasswordsDiffer
+            | Self::InvalidLevel { .. }
+            | Self::ZeroLevel { .. }
+            | Self::LevelTooHigh { .. }
+            | Self::TopUpNotAbove
+            | Self::ReplenishIncomplete { .. }
+            | Self::ReplenishOwnAccount
+            | Self::WebhookUrlRequired
+            | Self::WebhookUrlTooLong
+            | Self::WebhookUrlInvalid
+            | Self::WebhookUrlNotHttps => 422,
             Self::NotEnoughCredits { .. }
             | Self::SubAccountShort { .. }
             | Self::UsageShort { .. }
@@ -289,6 +349,7 @@ impl AppError {
             Self::SubAccountNotFound
             | Self::AccountNotFound
             | Self::KeyNotFound
+            | Self::DeliveryNotFound
             | Self::UnknownEndpoint => 404,
             Self::Unauthenticated | Self::WrongCredentials | Self::InvalidApiKey => 401,
             Self::NotAReseller
@@ -445,6 +506,28 @@ mod tests {
         ] {
             assert!(!undecided.settles_request(), "{undecided:?}");
         }
+    }
+
+    #[test]
+    fn a_refused_level_marks_its_own_field() {
+        assert_eq!(
+            AppError::InvalidLevel {
+                level: RuleLevel::WhenBelow
+            }
+            .field(),
+            Some(FormField::Level(RuleLevel::WhenBelow))
+        );
+        assert_eq!(
+            AppError::TopUpNotAbove.field(),
+            Some(FormField::Level(RuleLevel::TopUpTo))
+        );
+        assert_eq!(
+            AppError::InvalidLevel {
+                level: RuleLevel::AlertBelow
+            }
+            .to_string(),
+            "Alert below: enter a whole number of credits, e.g. 10"
+        );
     }
 
     #[test]

@@ -21,6 +21,7 @@ use leptos_router::path;
 
 use crate::components::layout::Layout;
 use crate::pages::account_home::AccountHome;
+use crate::pages::alerts::AlertsPage;
 use crate::pages::api_keys::ApiKeys;
 use crate::pages::change_password::ChangePassword;
 use crate::pages::home::Home;
@@ -28,6 +29,7 @@ use crate::pages::manage_customers::ManageCustomers;
 use crate::pages::not_found::NotFound;
 use crate::pages::sign_in::SignIn;
 use crate::pages::transfers::TransfersPage;
+use crate::pages::webhooks::WebhooksPage;
 
 /// The brand mark in the browser tab, inline so that it costs no request.
 const FAVICON: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24'%3E\
@@ -75,9 +77,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=Home />
                     <Route path=path!("reseller/customers") view=ManageCustomers />
                     <Route path=path!("account") view=AccountHome />
+                    <Route path=path!("alerts") view=AlertsPage />
                     <Route path=path!("api-keys") view=ApiKeys />
                     <Route path=path!("change-password") view=ChangePassword />
                     <Route path=path!("transfers") view=TransfersPage />
+                    <Route path=path!("webhooks") view=WebhooksPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
+use crate::format::{CreditCount, Grouped};
 
 /// Mirrors `ledger::AccountKind`; the REST API's too.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -550,13 +551,259 @@ pub struct CreatedApiKey {
     pub secret: String,
 }
 
+/// One of the levels of the alert settings pop-up, to say which one a refusal is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum RuleLevel {
+    AlertBelow,
+    WhenBelow,
+    TopUpTo,
+}
+
+impl RuleLevel {
+    /// The field's label, as the pop-up shows it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::AlertBelow => "Alert below",
+            Self::WhenBelow => "When below",
+            Self::TopUpTo => "Top up to",
+        }
+    }
+}
+
+/// What watches an account's balance. Mirrors `ledger::BalanceRules`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct BalanceRules {
+    /// Alert when a movement takes the balance below this.
+    pub alert_below: Option<i64>,
+    pub replenish: Option<Replenish>,
+}
+
+/// "When below `below`, top up to `up_to`" from the parent's balance. Mirrors `ledger::Replenish`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Replenish {
+    pub below: i64,
+    pub up_to: i64,
+}
+
+/// What the alert settings pop-up sends: each level as typed, empty for off. The server parses it
+/// with the same [`BalanceRulesForm::parse`] the pop-up uses, and its answer is the one that counts.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct BalanceRulesForm {
+    pub alert_below: String,
+    pub when_below: String,
+    pub top_up_to: String,
+}
+
+impl BalanceRulesForm {
+    /// The pop-up's fields filled in with the rules in force.
+    pub fn from_rules(rules: BalanceRules) -> Self {
+        let text = |level: Option<i64>| level.map(|level| level.to_string()).unwrap_or_default();
+        Self {
+            alert_below: text(rules.alert_below),
+            when_below: text(rules.replenish.map(|rule| rule.below)),
+            top_up_to: text(rules.replenish.map(|rule| rule.up_to)),
+        }
+    }
+
+    /// Reads what was typed: each level a whole number of credits from 1, or empty for off, and
+    /// the top-up both set (above its trigger) or both empty. The ledger checks the upper limit.
+    pub fn parse(&self) -> Result<BalanceRules, AppError> {
+        let alert_below = parse_level(&self.alert_below, RuleLevel::AlertBelow)?;
+        let below = parse_level(&self.when_below, RuleLevel::WhenBelow)?;
+        let up_to = parse_level(&self.top_up_to, RuleLevel::TopUpTo)?;
+        let replenish = match (below, up_to) {
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(AppError::ReplenishIncomplete {
+                    missing: RuleLevel::TopUpTo,
+                });
+            }
+            (None, Some(_)) => {
+                return Err(AppError::ReplenishIncomplete {
+                    missing: RuleLevel::WhenBelow,
+                });
+            }
+            (Some(below), Some(up_to)) if up_to <= below => return Err(AppError::TopUpNotAbove),
+            (Some(below), Some(up_to)) => Some(Replenish { below, up_to }),
+        };
+        Ok(BalanceRules {
+            alert_below,
+            replenish,
+        })
+    }
+}
+
+fn parse_level(text: &str, level: RuleLevel) -> Result<Option<i64>, AppError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if !text.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::InvalidLevel { level });
+    }
+    // Only digits remain, so a failed parse means a number past i64: saturate, and let the
+    // ledger's limit refuse it like any other level over the limit.
+    match text.parse().unwrap_or(i64::MAX) {
+        0 => Err(AppError::ZeroLevel { level }),
+        credits => Ok(Some(credits)),
+    }
+}
+
+/// Alerts shown on the alerts page, newest first.
+pub const ALERTS_PAGE: u32 = 100;
+
+/// Mirrors `ledger::AlertKind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AlertKind {
+    LowBalance,
+    AutoReplenishFailed,
+}
+
+/// One alert. Mirrors `ledger::Alert`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alert {
+    pub id: i64,
+    pub kind: AlertKind,
+    pub account_id: i64,
+    pub account_name: String,
+    /// The account's balance after the movement.
+    pub balance: i64,
+    /// The level crossed: the alert threshold, or the top-up trigger.
+    pub threshold: i64,
+    pub transfer_id: i64,
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
+    pub unread: bool,
+}
+
+impl Alert {
+    /// What happened, in a sentence.
+    pub fn sentence(&self) -> String {
+        let (name, threshold, left) = (
+            &self.account_name,
+            CreditCount(self.threshold),
+            Grouped(self.balance),
+        );
+        match self.kind {
+            AlertKind::LowBalance => format!("{name} fell below {threshold}: {left} left"),
+            AlertKind::AutoReplenishFailed => format!(
+                "Could not top up {name} automatically: it fell below {threshold} and has {left} left"
+            ),
+        }
+    }
+}
+
+/// Deliveries and attempts shown on the webhooks page, newest first.
+pub const WEBHOOK_ROWS: u32 = 50;
+
+/// The account's webhook, without its secret. Mirrors `ledger::Webhook`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookSummary {
+    pub url: String,
+    /// Milliseconds since the Unix epoch.
+    pub created_at: i64,
+}
+
+/// A webhook just saved: the only answer that carries its signing secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedWebhook {
+    pub url: String,
+    pub secret: String,
+}
+
+/// Mirrors `ledger::DeliveryStatus`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DeliveryStatus {
+    Pending,
+    Delivered,
+    Failed,
+}
+
+impl DeliveryStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Pending => "Pending",
+            Self::Delivered => "Delivered",
+            Self::Failed => "Failed",
+        }
+    }
+}
+
+/// One event on its way to the webhook. Mirrors `ledger::Delivery`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub id: i64,
+    pub event_id: String,
+    pub event_type: String,
+    pub status: DeliveryStatus,
+    pub attempts: i64,
+    pub last_response_code: Option<i64>,
+    pub last_error: Option<String>,
+    /// When it is tried next, while pending (milliseconds since the Unix epoch).
+    pub next_attempt_at: Option<i64>,
+    pub created_at: i64,
+}
+
+/// One try at posting a delivery. Mirrors `ledger::DeliveryAttempt`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryAttempt {
+    pub delivery_id: i64,
+    pub event_type: String,
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
+    pub response_code: Option<i64>,
+    pub error: Option<String>,
+    pub duration_ms: i64,
+}
+
+/// What a receiver answered, in a few words: its status code, why there was none, or both.
+pub fn answer(code: Option<i64>, error: Option<&str>) -> String {
+    match (code, error) {
+        (Some(code), Some(error)) => format!("{code} · {error}"),
+        (Some(code), None) => code.to_string(),
+        (None, Some(error)) => error.to_owned(),
+        (None, None) => "—".to_owned(),
+    }
+}
+
 /// Each wire enum converts to and from the ledger enum it mirrors (server only: the wasm has no ledger).
 #[cfg(feature = "ssr")]
 mod mirrors {
     use super::{
-        AccountKind, AccountStatus, ApiScope, BalancePoint, SortDirection, SubAccountSort,
-        TransferKind,
+        AccountKind, AccountStatus, AlertKind, ApiScope, BalancePoint, BalanceRules,
+        DeliveryStatus, Replenish, SortDirection, SubAccountSort, TransferKind,
     };
+
+    impl From<ledger::BalanceRules> for BalanceRules {
+        fn from(rules: ledger::BalanceRules) -> Self {
+            Self {
+                alert_below: rules.alert_below,
+                replenish: rules.replenish.map(|rule| Replenish {
+                    below: rule.below,
+                    up_to: rule.up_to,
+                }),
+            }
+        }
+    }
+
+    impl From<ledger::AlertKind> for AlertKind {
+        fn from(kind: ledger::AlertKind) -> Self {
+            match kind {
+                ledger::AlertKind::LowBalance => Self::LowBalance,
+                ledger::AlertKind::AutoReplenishFailed => Self::AutoReplenishFailed,
+            }
+        }
+    }
+
+    impl From<ledger::DeliveryStatus> for DeliveryStatus {
+        fn from(status: ledger::DeliveryStatus) -> Self {
+            match status {
+                ledger::DeliveryStatus::Pending => Self::Pending,
+                ledger::DeliveryStatus::Delivered => Self::Delivered,
+                ledger::DeliveryStatus::Failed => Self::Failed,
+            }
+        }
+    }
 
     impl From<ApiScope> for ledger::Scope {
         fn from(scope: ApiScope) -> Self {
@@ -808,6 +1055,95 @@ mod tests {
             Err(AppError::NoteDirectionCharacters)
         );
         assert_eq!(check_note("June order\nInvoice 118"), Ok(()));
+    }
+
+    fn rules_form(alert_below: &str, when_below: &str, top_up_to: &str) -> BalanceRulesForm {
+        BalanceRulesForm {
+            alert_below: alert_below.into(),
+            when_below: when_below.into(),
+            top_up_to: top_up_to.into(),
+        }
+    }
+
+    #[test]
+    fn empty_levels_turn_the_rules_off() {
+        assert_eq!(rules_form(" ", "", "").parse(), Ok(BalanceRules::default()));
+    }
+
+    #[test]
+    fn the_alert_settings_read_back_as_they_were_filled_in() {
+        let rules = BalanceRules {
+            alert_below: Some(10),
+            replenish: Some(Replenish {
+                below: 5,
+                up_to: 50,
+            }),
+        };
+        assert_eq!(rules_form("10", " 5 ", "50").parse(), Ok(rules));
+        assert_eq!(
+            BalanceRulesForm::from_rules(rules),
+            rules_form("10", "5", "50")
+        );
+    }
+
+    #[test]
+    fn a_level_that_is_not_a_whole_number_names_its_field() {
+        for text in ["abc", "1.5", "-5", "+5", "1,000", "1e3"] {
+            assert_eq!(
+                rules_form("", text, "50").parse(),
+                Err(AppError::InvalidLevel {
+                    level: RuleLevel::WhenBelow
+                }),
+                "{text:?}"
+            );
+        }
+        assert_eq!(
+            rules_form("0", "", "").parse(),
+            Err(AppError::ZeroLevel {
+                level: RuleLevel::AlertBelow
+            })
+        );
+    }
+
+    #[test]
+    fn a_top_up_needs_both_levels_with_the_target_above_the_trigger() {
+        assert_eq!(
+            rules_form("", "10", "").parse(),
+            Err(AppError::ReplenishIncomplete {
+                missing: RuleLevel::TopUpTo
+            })
+        );
+        assert_eq!(
+            rules_form("", "", "10").parse(),
+            Err(AppError::ReplenishIncomplete {
+                missing: RuleLevel::WhenBelow
+            })
+        );
+        assert_eq!(
+            rules_form("", "10", "10").parse(),
+            Err(AppError::TopUpNotAbove)
+        );
+    }
+
+    #[test]
+    fn an_alert_says_what_happened_in_words() {
+        let mut alert = Alert {
+            id: 1,
+            kind: AlertKind::LowBalance,
+            account_id: 7,
+            account_name: "Acme".into(),
+            balance: 9,
+            threshold: 10,
+            transfer_id: 3,
+            at: 0,
+            unread: true,
+        };
+        assert_eq!(alert.sentence(), "Acme fell below 10 credits: 9 left");
+        alert.kind = AlertKind::AutoReplenishFailed;
+        assert_eq!(
+            alert.sentence(),
+            "Could not top up Acme automatically: it fell below 10 credits and has 9 left"
+        );
     }
 }
 

@@ -51,3 +51,37 @@ test('API keys and change password meet WCAG 2.1 AA', async ({ page, creditdesk 
   await hydrated(page);
   expect(await violations(page)).toEqual([]);
 });
+
+test('alerts, the alert settings pop-up and webhooks meet WCAG 2.1 AA', async ({ page, creditdesk }) => {
+  await signIn(page, creditdesk, 'direct');
+  await page.getByRole('button', { name: 'Alert settings for Customer One', exact: true }).click();
+  const dialog = page.getByRole('dialog');
+  await expect(dialog.getByLabel('Alert below')).toBeEditable();
+  await dialog.getByLabel('Alert below').fill('10');
+  await dialog.getByLabel('When below').fill('10');
+  await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(dialog.getByRole('alert')).toBeVisible();
+  expect(await violations(page)).toEqual([]);
+  await dialog.getByLabel('When below').fill('');
+  await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(dialog).toBeHidden();
+
+  await transfer(page, 'Customer One', '30', 'Stock up');
+  await transfer(page, 'Customer One', '-25', 'Take most back');
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId('alert-count')).toHaveText('1');
+  expect(await violations(page)).toEqual([]);
+
+  await page.goto(`${creditdesk.baseURL}/alerts`);
+  await hydrated(page);
+  await expect(page.getByTestId('alert-row')).toHaveCount(1);
+  expect(await violations(page)).toEqual([]);
+
+  await page.goto(`${creditdesk.baseURL}/webhooks`);
+  await hydrated(page);
+  await page.getByLabel('Webhook URL').fill('https://example.com/creditdesk');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.getByTestId('webhook-secret')).toBeVisible();
+  expect(await violations(page)).toEqual([]);
+});

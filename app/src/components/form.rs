@@ -111,7 +111,7 @@ pub fn DialogActions(saving: Memo<bool>, on_cancel: Callback<()>) -> impl IntoVi
 }
 
 /// A labelled field bound to `value`: one line, or a text area of `rows` lines. `hint` is shown
-/// below it and read out with it.
+/// below it and read out with it. `readonly` keeps it as it is while what it shows is loading.
 #[component]
 pub fn Field(
     id: &'static str,
@@ -124,6 +124,7 @@ pub fn Field(
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] rows: Option<u32>,
     #[prop(into, optional)] invalid: Signal<bool>,
+    #[prop(into, optional)] readonly: Signal<bool>,
 ) -> impl IntoView {
     let hint_id = hint.map(|_| format!("{id}-hint"));
     let control = match rows {
@@ -137,6 +138,7 @@ pub fn Field(
                 placeholder=placeholder
                 aria-describedby=hint_id.clone()
                 aria-invalid=move || invalid.get().to_string()
+                readonly=move || readonly.get()
                 prop:value=move || value.get()
                 on:input=move |event| value.set(event_target_value(&event))
             ></textarea>
@@ -152,6 +154,7 @@ pub fn Field(
                 placeholder=placeholder
                 aria-describedby=hint_id.clone()
                 aria-invalid=move || invalid.get().to_string()
+                readonly=move || readonly.get()
                 prop:value=move || value.get()
                 on:input=move |event| value.set(event_target_value(&event))
             />

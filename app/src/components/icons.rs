@@ -47,3 +47,26 @@ pub fn PencilIcon() -> impl IntoView {
         </svg>
     }
 }
+
+/// A bell: alerts.
+#[component]
+pub fn BellIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+            <path d="M6 16.5V11a6 6 0 0 1 12 0v5.5l1.5 2h-15z" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round" />
+            <path d="M10 20.5a2 2 0 0 0 4 0" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" />
+        </svg>
+    }
+}
+
+/// Two sliders: the levels that watch a balance (alert settings).
+#[component]
+pub fn SlidersIcon() -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+            <path d="M4 8h16M4 16h16" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" />
+            <circle cx="9" cy="8" r="2.5" fill="#fff" stroke="currentColor" stroke-width="1.8" />
+            <circle cx="15" cy="16" r="2.5" fill="#fff" stroke="currentColor" stroke-width="1.8" />
+        </svg>
+    }
+}

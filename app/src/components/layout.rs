@@ -1,13 +1,15 @@
 //! The frame around every signed-in page: the left menu for the account's kind, and the top bar with
-//! the account, its balance, Change password and Sign out. It also owns leaving a page the session
-//! does not allow: Sign out, a session that ended while the page was open, and a password that has
-//! to be changed first.
+//! the account, its balance, its alerts and their settings, Change password and Sign out. It also
+//! owns leaving a page the session does not allow: Sign out, a session that ended while the page
+//! was open, and a password that has to be changed first.
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
 
+use crate::components::alert_settings::{AlertSettingsDialog, Watched};
+use crate::components::alerts_bell::{AlertsBell, AlertsBellLink};
 use crate::components::error_note::ErrorNote;
-use crate::components::icons::LogoIcon;
+use crate::components::icons::{LogoIcon, SlidersIcon};
 use crate::components::live::Live;
 use crate::components::own_account::OwnAccount;
 use crate::error::AppError;
@@ -18,6 +20,15 @@ use crate::server_fns::sign_out;
 #[component]
 pub fn Layout() -> impl IntoView {
     let own = OwnAccount::provide();
+    let bell = AlertsBell::provide();
+    // A new alert arrives with the live stream's count: the bell reads it again.
+    let live = Live::expect();
+    let unread = Memo::new(move |_| live.unread_alerts());
+    Effect::new(move |_| {
+        if unread.get().is_some() {
+            bell.refresh();
+        }
+    });
     // The account is the first thing every page loads, so a session that ended is noticed here.
     Effect::new(move |_| {
         if let Some(Err(error)) = own.account.get() {
@@ -64,6 +75,7 @@ fn menu(account: &AccountSummary) -> AnyView {
         <details class="nav-group" open>
             <summary>"Developers"</summary>
             <A href="/api-keys">"API keys"</A>
+            <A href="/webhooks">"Webhooks"</A>
         </details>
     }
     .into_any()
@@ -92,6 +104,12 @@ fn own_menu(account: &AccountSummary) -> AnyView {
 #[component]
 fn TopBar(account: AccountSummary) -> impl IntoView {
     let own = OwnAccount::expect();
+    let settings_open = RwSignal::new(false);
+    let close_settings = Callback::new(move |()| settings_open.set(false));
+    let watched = Watched::Own {
+        id: account.id,
+        name: account.name.clone(),
+    };
     let leave = Action::new(|()| sign_out());
     Effect::new(move |_| {
         if leave.value().get().is_some() {
@@ -114,11 +132,22 @@ fn TopBar(account: AccountSummary) -> impl IntoView {
                 <strong data-testid="own-balance">{move || own.balance().map(|balance| Grouped(balance).to_string())}</strong>
                 <span class="muted">"credits"</span>
             </div>
+            <AlertsBellLink />
+            <button
+                type="button"
+                class="icon-button"
+                title="Alert settings for your account"
+                aria-label="Alert settings for your account"
+                on:click=move |_| settings_open.set(true)
+            >
+                <SlidersIcon />
+            </button>
             <A href=CHANGE_PASSWORD_PATH attr:class="button">"Change password"</A>
             <button type="button" class="button" disabled=move || leave.pending().get() on:click=move |_| {
                 leave.dispatch(());
             }>"Sign out"</button>
         </div>
+        {move || settings_open.get().then(|| view! { <AlertSettingsDialog account=watched.clone() on_close=close_settings /> })}
     }
 }
 

@@ -1,6 +1,8 @@
 //! Reusable pieces of the pages.
 
 pub mod account_dialogs;
+pub mod alert_settings;
+pub mod alerts_bell;
 pub mod balance_chart;
 pub mod credit_dialog;
 pub mod error_note;

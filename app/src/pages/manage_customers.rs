@@ -1,6 +1,6 @@
 //! Manage Customers: the reseller's sub-accounts a page at a time (searched, filtered, sorted, all in
-//! the URL), the credit pop-up per row, and adding, renaming, suspending and reactivating
-//! sub-accounts.
+//! the URL), the credit and alert settings pop-ups per row, and adding, renaming, suspending and
+//! reactivating sub-accounts.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -8,10 +8,11 @@ use leptos_router::NavigateOptions;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::components::account_dialogs::{AddSubAccountDialog, RenameDialog};
+use crate::components::alert_settings::{AlertSettingsDialog, Watched};
 use crate::components::credit_dialog::CreditDialog;
 use crate::components::error_note::ErrorNote;
 use crate::components::form::FormAction;
-use crate::components::icons::{CardIcon, HistoryIcon, PencilIcon};
+use crate::components::icons::{CardIcon, HistoryIcon, PencilIcon, SlidersIcon};
 use crate::components::live::Live;
 use crate::components::own_account::OwnAccount;
 use crate::components::pager::{Pager, href};
@@ -224,6 +225,7 @@ fn sort_code_of(view: &SubAccountView) -> String {
 enum Open {
     Credits(AccountSummary),
     Rename(AccountSummary),
+    AlertSettings(AccountSummary),
     Add(AccountKind),
 }
 
@@ -336,6 +338,10 @@ fn SubAccountGrid(
                 .map(|dialog| match dialog {
                     Open::Credits(account) => view! { <CreditDialog account on_saved=on_transfer on_close /> }.into_any(),
                     Open::Rename(account) => view! { <RenameDialog account on_saved=on_changed on_close /> }.into_any(),
+                    Open::AlertSettings(account) => {
+                        let account = Watched::SubAccount { id: account.id, name: account.name };
+                        view! { <AlertSettingsDialog account on_close /> }.into_any()
+                    }
                     Open::Add(kind) => view! { <AddSubAccountDialog kind on_saved=on_changed on_close /> }.into_any(),
                 })
         }}
@@ -444,6 +450,13 @@ fn SubAccountRow(
                         on_click=Callback::new(open_with(Open::Rename))
                     >
                         <PencilIcon />
+                    </RowButton>
+                    <RowButton
+                        title="Alert settings"
+                        label=field(|account| format!("Alert settings for {}", account.name))
+                        on_click=Callback::new(open_with(Open::AlertSettings))
+                    >
+                        <SlidersIcon />
                     </RowButton>
                     <button
                         type="button"

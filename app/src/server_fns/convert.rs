@@ -5,15 +5,16 @@ use std::time::Duration;
 
 use ledger::{
     AccountId, AccountNameError, ApiKeyError, ApiKeyNameError, ChangePasswordError, CreditsError,
-    CursorError, ManageError, NoteError, OpenAccountError, PasswordError, ReadError, SearchText,
-    SignInError, StoreError, SubAccountQuery, TransferError, TransferQuery,
+    CursorError, ManageError, NoteError, OpenAccountError, PasswordError, ReadError, RulesError,
+    SearchText, SignInError, StoreError, SubAccountQuery, TransferError, TransferQuery,
+    WebhookError, WebhookUrlError,
 };
 
 use crate::error::AppError;
 use crate::format::start_of_day;
 use crate::model::{
-    AccountSummary, AccountTransfer, ApiKeySummary, ApiScope, GRID_PAGE, SubAccountList,
-    SubAccountView, TransferList, TransferView,
+    AccountSummary, AccountTransfer, Alert, ApiKeySummary, ApiScope, Delivery, DeliveryAttempt,
+    GRID_PAGE, SubAccountList, SubAccountView, TransferList, TransferView, WebhookSummary,
 };
 
 /// Logs an unexpected failure once, with its whole cause chain, and hands the client the opaque
@@ -149,6 +150,60 @@ impl From<ledger::ApiKey> for ApiKeySummary {
                 .collect(),
             created_at: key.created_at,
             last_used_at: key.last_used_at,
+        }
+    }
+}
+
+impl From<ledger::Alert> for Alert {
+    fn from(alert: ledger::Alert) -> Self {
+        Self {
+            id: alert.id,
+            kind: alert.kind.into(),
+            account_id: alert.account.0,
+            account_name: alert.account_name,
+            balance: alert.balance,
+            threshold: alert.threshold,
+            transfer_id: alert.transfer_id,
+            at: alert.created_at,
+            unread: alert.unread,
+        }
+    }
+}
+
+impl From<ledger::Webhook> for WebhookSummary {
+    fn from(webhook: ledger::Webhook) -> Self {
+        Self {
+            url: webhook.url,
+            created_at: webhook.created_at,
+        }
+    }
+}
+
+impl From<ledger::Delivery> for Delivery {
+    fn from(delivery: ledger::Delivery) -> Self {
+        Self {
+            id: delivery.id,
+            event_id: delivery.event_id,
+            event_type: delivery.event_type,
+            status: delivery.status.into(),
+            attempts: delivery.attempts,
+            last_response_code: delivery.last_response_code,
+            last_error: delivery.last_error,
+            next_attempt_at: delivery.next_attempt_at,
+            created_at: delivery.created_at,
+        }
+    }
+}
+
+impl From<ledger::DeliveryAttempt> for DeliveryAttempt {
+    fn from(attempt: ledger::DeliveryAttempt) -> Self {
+        Self {
+            delivery_id: attempt.delivery_id,
+            event_type: attempt.event_type,
+            at: attempt.attempted_at,
+            response_code: attempt.response_code,
+            error: attempt.error,
+            duration_ms: attempt.duration_ms,
         }
     }
 }
@@ -335,6 +390,42 @@ impl From<ChangePasswordError> for AppError {
                 minutes: minutes_rounded_up(retry_after),
             },
             ChangePasswordError::Store(error) => internal(&error),
+        }
+    }
+}
+
+impl From<RulesError> for AppError {
+    fn from(error: RulesError) -> Self {
+        match error {
+            RulesError::SubAccountNotFound => Self::SubAccountNotFound,
+            // The pop-up refuses 0 and below itself, so only a level over the limit gets here.
+            RulesError::OutOfRange => Self::LevelTooHigh {
+                max: ledger::MAX_CREDITS_PER_TRANSFER,
+            },
+            RulesError::TopUpNotAbove { .. } => Self::TopUpNotAbove,
+            RulesError::ReplenishOwnAccount => Self::ReplenishOwnAccount,
+            RulesError::Store(error) => internal(&error),
+        }
+    }
+}
+
+impl From<WebhookUrlError> for AppError {
+    fn from(error: WebhookUrlError) -> Self {
+        match error {
+            WebhookUrlError::Empty => Self::WebhookUrlRequired,
+            WebhookUrlError::TooLong => Self::WebhookUrlTooLong,
+            WebhookUrlError::NotAUrl => Self::WebhookUrlInvalid,
+            WebhookUrlError::NotHttps => Self::WebhookUrlNotHttps,
+        }
+    }
+}
+
+impl From<WebhookError> for AppError {
+    fn from(error: WebhookError) -> Self {
+        match error {
+            WebhookError::Url(error) => error.into(),
+            WebhookError::DeliveryNotFound => Self::DeliveryNotFound,
+            WebhookError::Store(error) => internal(&error),
         }
     }
 }

@@ -6,9 +6,10 @@ use leptos::server_fn::codec::Json;
 
 use crate::error::AppError;
 use crate::model::{
-    AccountStatus, AccountSummary, AccountTransfer, ApiKeySummary, BalancePoint, CreatedApiKey,
-    CreditRequest, NewApiKey, NewSubAccount, PasswordChange, SubAccountList, SubAccountView,
-    TransferList, TransferReceipt, TransferView,
+    AccountStatus, AccountSummary, AccountTransfer, Alert, ApiKeySummary, BalancePoint,
+    BalanceRules, BalanceRulesForm, CreatedApiKey, CreatedWebhook, CreditRequest, Delivery,
+    DeliveryAttempt, NewApiKey, NewSubAccount, PasswordChange, SubAccountList, SubAccountView,
+    TransferList, TransferReceipt, TransferView, WebhookSummary,
 };
 
 #[cfg(feature = "ssr")]
@@ -122,4 +123,75 @@ pub async fn create_api_key(key: NewApiKey) -> Result<CreatedApiKey, AppError> {
 #[server(endpoint = "revoke_api_key", input = Json)]
 pub async fn revoke_api_key(id: i64) -> Result<(), AppError> {
     ssr::revoke_api_key(id).await
+}
+
+/// The rules watching the caller's own account or one of its direct sub-accounts.
+#[server(endpoint = "alert_settings", input = Json)]
+pub async fn alert_settings(account_id: i64) -> Result<BalanceRules, AppError> {
+    ssr::alert_settings(account_id).await
+}
+
+/// Sets the rules watching the caller's own account (an alert only) or one of its direct
+/// sub-accounts, and answers with them as saved.
+#[server(endpoint = "save_alert_settings", input = Json)]
+pub async fn save_alert_settings(
+    account_id: i64,
+    form: BalanceRulesForm,
+) -> Result<BalanceRules, AppError> {
+    ssr::save_alert_settings(account_id, form).await
+}
+
+/// The caller's alerts, newest first.
+#[server(endpoint = "alerts", input = Json)]
+pub async fn alerts() -> Result<Vec<Alert>, AppError> {
+    ssr::alerts().await
+}
+
+/// How many of the caller's alerts it has not seen yet.
+#[server(endpoint = "unread_alerts", input = Json)]
+pub async fn unread_alerts() -> Result<i64, AppError> {
+    ssr::unread_alerts().await
+}
+
+/// Marks the caller's alerts up to `newest` (an alert id) as seen.
+#[server(endpoint = "mark_alerts_read", input = Json)]
+pub async fn mark_alerts_read(newest: i64) -> Result<(), AppError> {
+    ssr::mark_alerts_read(newest).await
+}
+
+/// The caller's webhook, if it has one (never its secret).
+#[server(endpoint = "webhook", input = Json)]
+pub async fn webhook() -> Result<Option<WebhookSummary>, AppError> {
+    ssr::webhook().await
+}
+
+/// Sends the caller's events to `url`, signed with a new secret: the answer is the only time the
+/// secret is shown.
+#[server(endpoint = "set_webhook", input = Json)]
+pub async fn set_webhook(url: String) -> Result<CreatedWebhook, AppError> {
+    ssr::set_webhook(url).await
+}
+
+/// Stops sending the caller's events anywhere.
+#[server(endpoint = "remove_webhook", input = Json)]
+pub async fn remove_webhook() -> Result<(), AppError> {
+    ssr::remove_webhook().await
+}
+
+/// The caller's webhook deliveries, newest first.
+#[server(endpoint = "webhook_deliveries", input = Json)]
+pub async fn webhook_deliveries() -> Result<Vec<Delivery>, AppError> {
+    ssr::webhook_deliveries().await
+}
+
+/// The attempts at the caller's webhook deliveries, newest first.
+#[server(endpoint = "webhook_attempts", input = Json)]
+pub async fn webhook_attempts() -> Result<Vec<DeliveryAttempt>, AppError> {
+    ssr::webhook_attempts().await
+}
+
+/// Queues one of the caller's deliveries again, now.
+#[server(endpoint = "send_again", input = Json)]
+pub async fn send_again(delivery_id: i64) -> Result<(), AppError> {
+    ssr::send_again(delivery_id).await
 }

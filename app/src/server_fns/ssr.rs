@@ -7,7 +7,7 @@ use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
 use ledger::{
     AccountId, AccountName, Actor, ApiKeyName, Credits, IdempotencyKey, KeyId, Ledger, Login, Note,
-    Password, Scopes, SignedIn, TransferKind, TransferRequest,
+    Password, Scopes, SignedIn, TransferKind, TransferRequest, WebhookUrl,
 };
 use leptos::prelude::*;
 use leptos_axum::ResponseOptions;
@@ -15,10 +15,11 @@ use tracing::field::Empty;
 
 use crate::error::AppError;
 use crate::model::{
-    AccountKind, AccountStatus, AccountSummary, AccountTransfer, ApiKeySummary, BalancePoint,
-    CHART_POINTS, CreatedApiKey, CreditChange, CreditRequest, NewApiKey, NewSubAccount,
+    ALERTS_PAGE, AccountKind, AccountStatus, AccountSummary, AccountTransfer, Alert, ApiKeySummary,
+    BalancePoint, BalanceRules, BalanceRulesForm, CHART_POINTS, CreatedApiKey, CreatedWebhook,
+    CreditChange, CreditRequest, Delivery, DeliveryAttempt, NewApiKey, NewSubAccount,
     PasswordChange, SubAccountList, SubAccountView, TRANSFER_LIST_PAGE, TRANSFERS_PAGE,
-    TransferList, TransferReceipt, TransferView,
+    TransferList, TransferReceipt, TransferView, WEBHOOK_ROWS, WebhookSummary,
 };
 use crate::movements::{Channel, counted};
 use crate::server_fns::convert::{internal, sub_account_query, summary, transfer_query};
@@ -290,6 +291,112 @@ pub async fn revoke_api_key(id: i64) -> Result<(), AppError> {
         .ledger
         .revoke_api_key(&caller.actor, KeyId(id))
         .await?;
+    Ok(())
+}
+
+#[tracing::instrument(skip_all, fields(login = Empty, account = Empty, of = account_id))]
+pub async fn alert_settings(account_id: i64) -> Result<BalanceRules, AppError> {
+    let caller = caller()?;
+    let rules = caller
+        .ledger
+        .balance_rules(&caller.actor, AccountId(account_id))
+        .await?;
+    Ok(rules.into())
+}
+
+#[tracing::instrument(skip_all, fields(login = Empty, account = Empty, of = account_id))]
+pub async fn save_alert_settings(
+    account_id: i64,
+    form: BalanceRulesForm,
+) -> Result<BalanceRules, AppError> {
+    let caller = caller()?;
+    let typed = form.parse()?;
+    let rules = ledger::BalanceRules::new(
+        typed.alert_below,
+        typed.replenish.map(|rule| ledger::Replenish {
+            below: rule.below,
+            up_to: rule.up_to,
+        }),
+    )?;
+    caller
+        .ledger
+        .set_balance_rules(&caller.actor, AccountId(account_id), &rules)
+        .await?;
+    Ok(rules.into())
+}
+
+#[tracing::instrument(skip_all, fields(login = Empty, account = Empty))]
+pub async fn alerts() -> Result<Vec<Alert>, AppError> {
+    let caller = caller()?;
+    let alerts = caller.ledger.alerts(&caller.actor, ALERTS_PAGE).await?;
+    Ok(alerts.into_iter().map(Alert::from).collect())
+}
+
+#[tracing::instrument(skip_all, fields(login = Empty, account = Empty))]
+pub async fn unread_alerts() -> Result<i64, AppError> {
+    let caller = caller()?;
+    Ok(caller.ledger.unread_alerts(&caller.actor).await?)
+}
+
+#[tracing::instrument(skip_all, fields(login = Empty, account = Empty, newest = newest))]
+pub async fn mark_alerts_read(newest: i64) -> Result<(), AppError> {
+    let caller = caller()?;
+    caller
+        .ledger
+        .mark_alerts_read(&caller.actor, newest)
+        .await?;
+    Ok(())
+}
+
+#[tracing::instrument(skip_all, fields(login = Empty, account = Empty))]
+pub async fn webhook() -> Result<Option<WebhookSummary>, AppError> {
+    let caller = caller()?;
+    let webhook = caller.ledger.webhook(&caller.actor).await?;
+    Ok(webhook.map(WebhookSummary::from))
+}
+
+#[tracing::instrument(skip_all, fields(login = Empty, account = Empty))]
+pub async fn set_webhook(url: String) -> Result<CreatedWebhook, AppError> {
+    let caller = caller()?;
+    let url = WebhookUrl::parse(&url)?;
+    let secret = caller.ledger.set_webhook(&caller.actor, &url).await?;
+    Ok(CreatedWebhook {
+        url: url.as_str().to_owned(),
+        secret: secret.expose().to_owned(),
+    })
+}
+
+#[tracing::instrument(skip_all, fields(login = Empty, account = Empty))]
+pub async fn remove_webhook() -> Result<(), AppError> {
+    let caller = caller()?;
+    caller.ledger.remove_webhook(&caller.actor).await?;
+    Ok(())
+}
+
+#[tracing::instrument(skip_all, fields(login = Empty, account = Empty))]
+pub async fn webhook_deliveries() -> Result<Vec<Delivery>, AppError> {
+    let caller = caller()?;
+    let deliveries = caller
+        .ledger
+        .webhook_deliveries(&caller.actor, WEBHOOK_ROWS)
+        .await?;
+    Ok(deliveries.into_iter().map(Delivery::from).collect())
+}
+
+#[tracing::instrument(skip_all, fields(login = Empty, account = Empty))]
+pub async fn webhook_attempts() -> Result<Vec<DeliveryAttempt>, AppError> {
+    let caller = caller()?;
+    let attempts = caller
+        .ledger
+        .webhook_attempts(&caller.actor, WEBHOOK_ROWS)
+        .await?;
+    Ok(attempts.into_iter().map(DeliveryAttempt::from).collect())
+}
+
+#[tracing::instrument(skip_all, fields(login = Empty, account = Empty, delivery = delivery_id))]
+pub async fn send_again(delivery_id: i64) -> Result<(), AppError> {
+    let caller = caller()?;
+    caller.ledger.send_again(&caller.actor, delivery_id).await?;
     Ok(())
 }
 

@@ -234,6 +234,20 @@ fn kind(error: &AppError) -> (&'static str, &'static str) {
         AppError::UnknownEndpoint => ("not-found", "Not found"),
         AppError::RequestTooLarge => ("request-too-large", "Request too large"),
         AppError::Unreachable => ("unreachable", "Creditdesk unreachable"),
+        AppError::InvalidLevel { .. } => ("invalid-level", "Not a whole number of credits"),
+        AppError::ZeroLevel { .. } => ("zero-level", "Level of zero"),
+        AppError::LevelTooHigh { .. } => ("level-too-high", "Level too high"),
+        AppError::TopUpNotAbove => ("top-up-not-above", "Top-up level not above its trigger"),
+        AppError::ReplenishIncomplete { .. } => ("replenish-incomplete", "Top-up rule incomplete"),
+        AppError::ReplenishOwnAccount => (
+            "replenish-own-account",
+            "Own account cannot be topped up automatically",
+        ),
+        AppError::WebhookUrlRequired => ("webhook-url-required", "Webhook URL required"),
+        AppError::WebhookUrlTooLong => ("webhook-url-too-long", "Webhook URL too long"),
+        AppError::WebhookUrlInvalid => ("webhook-url-invalid", "Not a URL"),
+        AppError::WebhookUrlNotHttps => ("webhook-url-not-https", "Webhook URL not https"),
+        AppError::DeliveryNotFound => ("delivery-not-found", "No such delivery"),
         AppError::Internal => ("internal", "Internal error"),
     }
 }
