@@ -6,9 +6,9 @@ mod support;
 use app::error::AppError;
 use app::model::{self, AccountStatus};
 use app::server_fns::{
-    AccountTransfers, BalanceHistory, ChangePassword, CreateSubAccount, MyAccount,
-    RenameSubAccount, SetSubAccountStatus, SubAccountPage, SubAccounts, TransferCredits,
-    TransferPage,
+    AccountTransfers, AlertSettings, BalanceHistory, ChangePassword, CreateSubAccount, MyAccount,
+    RenameSubAccount, SaveAlertSettings, SetSubAccountStatus, SubAccountPage, SubAccounts,
+    TransferCredits, TransferPage,
 };
 use ledger::testing::{self, operator, transfer_request};
 use ledger::{AccountId, AccountKind};
@@ -111,9 +111,11 @@ enum Call {
     DownloadTransfers,
     Rename,
     Suspend,
+    ReadAlertSettings,
+    SaveAlertSettings,
 }
 
-const CALLS: [Call; 8] = [
+const CALLS: [Call; 10] = [
     Call::Grant,
     Call::Revoke,
     Call::ReadTransfers,
@@ -122,7 +124,30 @@ const CALLS: [Call; 8] = [
     Call::DownloadTransfers,
     Call::Rename,
     Call::Suspend,
+    Call::ReadAlertSettings,
+    Call::SaveAlertSettings,
 ];
+
+/// The alert settings pop-up's fields: `alert_below` alone, or every field empty (all off).
+fn alert_form(alert_below: &str) -> model::BalanceRulesForm {
+    model::BalanceRulesForm {
+        alert_below: alert_below.to_owned(),
+        when_below: String::new(),
+        top_up_to: String::new(),
+    }
+}
+
+async fn save_alert_settings(
+    browser: &Browser,
+    account_id: i64,
+    alert_below: &str,
+) -> Result<(), Failure> {
+    let form = alert_form(alert_below);
+    browser
+        .call(SaveAlertSettings { account_id, form })
+        .await
+        .map(drop)
+}
 
 /// The download's answer in the terms of a server function's: a refusal's message is an
 /// `AppError`'s, and signed out it sends the browser to the sign-in page.
@@ -215,6 +240,11 @@ impl Call {
             Call::DownloadTransfers => download(browser, target).await,
             Call::Rename => rename(browser, target, "Renamed").await,
             Call::Suspend => set_status(browser, target, AccountStatus::Suspended).await,
+            Call::ReadAlertSettings => browser
+                .call(AlertSettings { account_id: target })
+                .await
+                .map(drop),
+            Call::SaveAlertSettings => save_alert_settings(browser, target, "5").await,
         }
     }
 
@@ -229,6 +259,8 @@ impl Call {
             | Call::DownloadTransfers => Ok(()),
             Call::Rename => rename(browser, target, name).await,
             Call::Suspend => set_status(browser, target, AccountStatus::Active).await,
+            Call::ReadAlertSettings => Ok(()),
+            Call::SaveAlertSettings => save_alert_settings(browser, target, "").await,
         };
         undo.expect("undo an allowed call");
     }
