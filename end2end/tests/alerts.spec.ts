@@ -106,7 +106,7 @@ test.describe('Webhooks', () => {
     await url.fill('https://example.com/creditdesk');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await expect(page.getByTestId('webhook-secret')).toHaveText(/^whsec_[0-9a-f]{64}$/);
-    await expect(page.getByRole('status')).toContainText('it is not shown again');
+    await expect(page.getByRole('main').getByRole('status')).toContainText('it is not shown again');
     await expect(page.getByTestId('webhook-url')).toHaveText('https://example.com/creditdesk');
     await expect(page.getByRole('alert')).toHaveCount(0);
 
