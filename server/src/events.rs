@@ -34,7 +34,7 @@ const LOOKBACK: Duration = Duration::from_secs(10);
 const SETTLE: Duration = Duration::from_secs(2);
 /// How often the session is checked, and a comment keeps proxies from closing an idle stream.
 const CHECK_EVERY: Duration = Duration::from_secs(5);
-/// The least time between two events: a burst of commits makes one event.
+/// The least time between two reads of the balances: a burst of commits makes one read, one event.
 const COALESCE: Duration = Duration::from_millis(200);
 
 /// Where a stream picks up: `?after=<event id>` from a browser that opens it anew after a refusal
@@ -129,6 +129,10 @@ impl LiveStream {
                     () = tokio::time::sleep_until(self.next_check) => {}
                     _ = self.stopping.changed() => return None,
                 }
+                // Under load commits come hundreds of times a second: one read covers them all.
+                if let Some(&(last_read, _)) = self.marks.back() {
+                    tokio::time::sleep_until(last_read + COALESCE).await;
+                }
             }
             if Instant::now() >= self.next_check {
                 self.next_check = Instant::now() + CHECK_EVERY;
@@ -147,9 +151,7 @@ impl LiveStream {
                 // connected, and how many alerts are unread.
                 Ok(fresh) if !fresh.is_empty() || first => {
                     let unread = self.ledger.unread_alerts(&self.actor).await.ok()?;
-                    let event = self.event(fresh, unread);
-                    tokio::time::sleep(COALESCE).await;
-                    return Some(event);
+                    return Some(self.event(fresh, unread));
                 }
                 Ok(_) => {}
                 Err(error) => {

@@ -430,10 +430,22 @@ impl Ledger {
         lease: Duration,
     ) -> Result<Vec<DueDelivery>, StoreError> {
         let now = self.clock.now();
+        // Looking costs a read; claiming takes the write lock (all of it, on SQLite), which the
+        // movements' writer needs: claim only when something is due.
+        let due: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= $1 LIMIT 1",
+        )
+        .bind(now)
+        .fetch_optional(self.db.pool())
+        .await?;
+        if due.is_none() {
+            return Ok(Vec::new());
+        }
         let skip_locked = match self.db.backend() {
             Backend::Postgres => " FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
+        let mut tx = self.db.begin_write().await?;
         let claimed: Vec<ClaimedRow> = sqlx::query_as(&format!(
             "UPDATE webhook_deliveries SET next_attempt_at = $1, attempts = attempts + 1 \
              WHERE id IN ( \
@@ -445,8 +457,9 @@ impl Ledger {
         .bind(now + millis(lease))
         .bind(now)
         .bind(i64::from(max))
-        .fetch_all(self.db.pool())
+        .fetch_all(&mut *tx)
         .await?;
+        tx.commit().await?;
         let mut due = Vec::with_capacity(claimed.len());
         for claimed in claimed {
             // Removed since it was claimed: the removal marked the delivery failed.
