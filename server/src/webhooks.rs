@@ -33,6 +33,9 @@ const LEASE: Duration = Duration::from_secs(60);
 /// with no commit to announce them.
 const IDLE_POLL: Duration = Duration::from_secs(1);
 
+/// How long the worker lets commits gather before it looks for what they queued.
+const SETTLE: Duration = Duration::from_millis(250);
+
 /// Starts the worker on the current runtime.
 pub fn start(ledger: Ledger, settings: WebhookSettings) {
     tokio::spawn(run(ledger, settings));
@@ -65,7 +68,9 @@ async fn run(ledger: Ledger, settings: WebhookSettings) {
             Err(error) => tracing::warn!(%error, "could not claim webhook deliveries"),
         }
         // A commit may have queued an event; otherwise look again soon for retries come due.
+        // Under load commits come hundreds of times a second: one look covers a burst of them.
         let _ = tokio::time::timeout(IDLE_POLL, commits.changed()).await;
+        tokio::time::sleep(SETTLE).await;
     }
 }
 
