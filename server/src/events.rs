@@ -23,7 +23,6 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use futures_util::Stream;
 use ledger::{Actor, Ledger, SessionToken, SignedIn};
 use tokio::sync::watch;
 use tokio::time::Instant;
@@ -69,28 +68,26 @@ pub async fn live_events(
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<i64>().ok())
         .or(resume.after);
+    let start = last_seen.map_or(start, |seen| seen.min(start));
     let live = LiveStream {
         commits: ledger.commits(),
         stopping: stopping(),
         actor: Actor::from(&signed_in),
         ledger,
         token,
-        start: last_seen.map_or(start, |seen| seen.min(start)),
-        cursor: last_seen.map_or(start, |seen| seen.min(start)),
+        start,
+        cursor: start,
         marks: VecDeque::new(),
         sent: HashMap::new(),
         next_check: Instant::now() + CHECK_EVERY,
         read_now: true,
+        more_after: None,
         ended: false,
     };
     let events = futures_util::stream::unfold(live, |mut live| async move {
         let event = live.next().await?;
         Some((Ok::<_, Infallible>(event), live))
     });
-    sse(events)
-}
-
-fn sse(events: impl Stream<Item = Result<Event, Infallible>> + Send + 'static) -> Response {
     Sse::new(events)
         .keep_alive(KeepAlive::new().interval(CHECK_EVERY))
         .into_response()
@@ -113,6 +110,8 @@ struct LiveStream {
     next_check: Instant,
     /// Read without waiting: the first read, and after a read that filled a whole batch.
     read_now: bool,
+    /// After a read that filled a whole batch: the transfer id the next read continues after.
+    more_after: Option<i64>,
     ended: bool,
 }
 
@@ -174,8 +173,13 @@ impl LiveStream {
             Some(&(at, cursor)) if now - at >= SETTLE => cursor,
             Some(_) | None => self.start,
         };
-        let changes = self.ledger.balance_changes(&self.actor, settled).await?;
+        let after = self.more_after.take().unwrap_or(settled);
+        let changes = self.ledger.balance_changes(&self.actor, after).await?;
         self.read_now = changes.len() >= ledger::live::MAX_CHANGES;
+        if self.read_now {
+            // Oldest change first: the rest lie after the last one read.
+            self.more_after = changes.last().map(|change| change.transfer_id);
+        }
         let mut fresh = Vec::new();
         for change in changes {
             self.cursor = self.cursor.max(change.transfer_id);

@@ -217,3 +217,40 @@ async fn signing_out_ends_the_stream() {
     assert_eq!(ended.map(|event| event.event), Some("end".to_owned()));
     assert_eq!(stream.next().await, None);
 }
+
+/// More balances moved than one read returns (500): the stream reads on at once, without waiting
+/// for another commit, until every one is sent.
+#[tokio::test]
+async fn a_stream_behind_by_more_than_one_read_catches_up() {
+    let (db, ledger, seeded) = testing::seeded(600, 0).await;
+    testing::top_up(&ledger, seeded.direct.account(), 10_000).await;
+    let mut granted = Vec::new();
+    for sub_account in &seeded.sub_accounts {
+        // Every 37th is suspended and refuses credits.
+        if ledger
+            .grant(&seeded.direct, &transfer_request(*sub_account, 1))
+            .await
+            .is_ok()
+        {
+            granted.push(*sub_account);
+        }
+    }
+    assert!(
+        granted.len() > ledger::live::MAX_CHANGES,
+        "{}",
+        granted.len()
+    );
+    let server = ServerProcess::start(&db.settings.url);
+    server.wait_until_serving(&reqwest::Client::new()).await;
+    let direct = Browser::with_cookie(
+        &server.base_url,
+        &session_cookie(&server.base_url, "direct").await,
+    );
+    let mut stream = EventStream::open(&direct, None).await;
+
+    let mut seen = std::collections::HashSet::new();
+    while !granted.iter().all(|account| seen.contains(&account.0)) {
+        let event = stream.next_balances(WAIT).await;
+        seen.extend(event.changes.iter().map(|change| change.account_id));
+    }
+}

@@ -283,6 +283,7 @@ pub(crate) async fn enqueue(
     clock: &Clock,
 ) -> Result<(), sqlx::Error> {
     let now = clock.now();
+    let body = event.body(now);
     for account in accounts {
         sqlx::query(
             "INSERT INTO webhook_deliveries \
@@ -291,7 +292,7 @@ pub(crate) async fn enqueue(
         )
         .bind(&event.id)
         .bind(event.kind)
-        .bind(event.body(now))
+        .bind(&body)
         .bind(now)
         .bind(now + millis(RETRY_FOR))
         .bind(account.0)
