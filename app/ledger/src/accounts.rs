@@ -547,19 +547,32 @@ pub(crate) async fn find_account<'e>(
     row.map(Account::try_from).transpose()
 }
 
+/// The common table `line`: the account whose id is the given parameter and every account above
+/// it, each with its status. A suspension reaches an account when any of them is suspended.
+macro_rules! line_of {
+    ($account:literal) => {
+        concat!(
+            "WITH RECURSIVE line (id, parent_id, status) AS ( \
+                 SELECT id, parent_id, status FROM accounts WHERE id = ",
+            $account,
+            " UNION ALL \
+             SELECT a.id, a.parent_id, a.status FROM accounts a JOIN line ON a.id = line.parent_id \
+             )"
+        )
+    };
+}
+pub(crate) use line_of;
+
 /// Whether `account` or any account above it is suspended: the one test of whether a suspension
-/// reaches an account, for sign-in, every session and every transfer.
+/// reaches an account, for sign-in and every session (a transfer reads it with its accounts).
 pub(crate) async fn suspension_reaches<'e>(
     executor: impl sqlx::Executor<'e, Database = sqlx::Any>,
     account: AccountId,
 ) -> Result<bool, StoreError> {
-    let suspended: i64 = sqlx::query_scalar(
-        "WITH RECURSIVE line (id, parent_id, status) AS ( \
-             SELECT id, parent_id, status FROM accounts WHERE id = $1 \
-             UNION ALL \
-             SELECT a.id, a.parent_id, a.status FROM accounts a JOIN line ON a.id = line.parent_id \
-         ) SELECT COUNT(*) FROM line WHERE status = 'suspended'",
-    )
+    let suspended: i64 = sqlx::query_scalar(concat!(
+        line_of!("$1"),
+        " SELECT COUNT(*) FROM line WHERE status = 'suspended'"
+    ))
     .bind(account.0)
     .fetch_one(executor)
     .await?;

@@ -22,7 +22,10 @@ use sqlx::AnyConnection;
 use crate::accounts::AccountId;
 use crate::actor::Actor;
 use crate::clock::Clock;
-use crate::transfers::{Movement, Transfer, TransferError, TransferKind, move_balances, record};
+use crate::db::WriteTx;
+use crate::transfers::{
+    Moved, Movement, Parties, Transfer, TransferError, TransferKind, move_credits,
+};
 use crate::values::{Credits, IdempotencyKey, MAX_CREDITS_PER_TRANSFER, Note};
 use crate::webhooks::{self, Event};
 use crate::{Ledger, StoreError};
@@ -35,7 +38,7 @@ macro_rules! watched_columns {
 }
 pub(crate) use watched_columns;
 
-/// An account just debited, with the rules that watch its balance.
+/// An account that pays for a movement, with the rules that watch its balance.
 #[derive(sqlx::FromRow)]
 pub(crate) struct Watched {
     id: i64,
@@ -282,38 +285,34 @@ impl TryFrom<AlertRow> for Alert {
 /// `transfer.received` event, then the sender's low-balance alert and auto-replenish, up the tree
 /// for as long as replenishes empty their payers.
 pub(crate) async fn after_move(
-    conn: &mut AnyConnection,
+    tx: &mut WriteTx,
     kind: TransferKind,
-    transfer: &Transfer,
-    sender: Watched,
+    moved: Moved,
     clock: &Clock,
 ) -> Result<(), TransferError> {
     let mut topped_up = HashSet::new();
-    let mut next = Some((kind, transfer.clone(), sender));
-    while let Some((kind, transfer, sender)) = next.take() {
+    let mut next = Some((kind, moved));
+    while let Some((kind, moved)) = next.take() {
+        let Moved {
+            transfer,
+            sender,
+            receiver_has_webhook,
+        } = moved;
         // Usage pays the platform, which has no webhook.
-        if kind != TransferKind::Usage {
+        if receiver_has_webhook && kind != TransferKind::Usage {
             let event = Event::transfer_received(&transfer);
-            webhooks::enqueue(conn, event, &[transfer.to], clock).await?;
+            webhooks::enqueue(tx, event, &[transfer.to], clock).await?;
         }
         let before = sender.balance + transfer.amount;
         let crossed = |level: i64| before >= level && sender.balance < level;
-        let Some(parent) = sender.parent_id.map(AccountId) else {
+        let Some(parent) = sender.parent_id() else {
             continue;
         };
         if let Some(level) = sender.alert_below.filter(|&level| crossed(level)) {
-            let alert = insert_alert(
-                conn,
-                "low_balance",
-                &sender,
-                parent,
-                level,
-                &transfer,
-                clock,
-            )
-            .await?;
+            let alert =
+                insert_alert(tx, "low_balance", &sender, parent, level, &transfer, clock).await?;
             let event = Event::low_balance(alert, &sender, level, &transfer);
-            webhooks::enqueue(conn, event, &[AccountId(sender.id), parent], clock).await?;
+            webhooks::enqueue(tx, event, &[sender.id(), parent], clock).await?;
         }
         let rule = sender.replenish_below.zip(sender.replenish_to);
         if let Some((below, up_to)) = rule.filter(|&(below, _)| crossed(below))
@@ -321,7 +320,9 @@ pub(crate) async fn after_move(
             && topped_up.insert(sender.id)
         {
             let rule = Replenish { below, up_to };
-            next = replenish(conn, &sender, parent, rule, &transfer, clock).await?;
+            next = replenish(tx, &sender, parent, rule, &transfer, clock)
+                .await?
+                .map(|grant| (TransferKind::Grant, grant));
         }
     }
     Ok(())
@@ -330,18 +331,18 @@ pub(crate) async fn after_move(
 /// The parent's grant that tops `account` up to the rule's level, or its failure alert. Returns the
 /// grant, to look at what it did to the parent's balance in turn.
 async fn replenish(
-    conn: &mut AnyConnection,
+    tx: &mut WriteTx,
     account: &Watched,
     parent: AccountId,
     rule: Replenish,
     trigger: &Transfer,
     clock: &Clock,
-) -> Result<Option<(TransferKind, Transfer, Watched)>, TransferError> {
+) -> Result<Option<Moved>, TransferError> {
     let store = |error: String| TransferError::Store(StoreError::Corrupt(error));
     let grant = Movement {
         kind: TransferKind::Grant,
         from: parent,
-        to: AccountId(account.id),
+        to: account.id(),
         credits: Credits::new(rule.up_to - account.balance).map_err(|e| store(e.to_string()))?,
         note: Note::parse(&format!(
             "Automatic top-up: {} fell below {} credits (transfer {})",
@@ -353,21 +354,18 @@ async fn replenish(
         key: IdempotencyKey::parse(&format!("auto-replenish-{}", trigger.id))
             .map_err(|e| store(e.to_string()))?,
     };
-    crate::transfers::execute(conn, "SAVEPOINT replenish").await?;
-    match move_balances(conn, &grant).await {
-        Ok(moved) => {
-            let transfer = record(conn, &grant, &moved, clock.now()).await?;
-            crate::transfers::execute(conn, "RELEASE SAVEPOINT replenish").await?;
-            tracing::info!(account = %grant.to, id = transfer.id, "auto-replenished");
-            Ok(Some((TransferKind::Grant, transfer, moved.sender)))
+    let parties = Parties::read(tx, &grant).await?;
+    match parties.check_move(&grant) {
+        Ok(()) => {
+            let moved = move_credits(tx, &grant, parties, clock.now()).await?;
+            tracing::info!(account = %grant.to, id = moved.transfer.id, "auto-replenished");
+            Ok(Some(moved))
         }
         Err(TransferError::Store(error)) => Err(TransferError::Store(error)),
         Err(refusal) => {
-            crate::transfers::execute(conn, "ROLLBACK TO SAVEPOINT replenish").await?;
-            crate::transfers::execute(conn, "RELEASE SAVEPOINT replenish").await?;
             tracing::info!(account = %grant.to, %refusal, "auto-replenish refused");
             let alert = insert_alert(
-                conn,
+                tx,
                 "auto_replenish_failed",
                 account,
                 parent,
@@ -377,7 +375,7 @@ async fn replenish(
             )
             .await?;
             let event = Event::auto_replenish_failed(alert, account, rule, &refusal, trigger);
-            webhooks::enqueue(conn, event, &[parent], clock).await?;
+            webhooks::enqueue(tx, event, &[parent], clock).await?;
             Ok(None)
         }
     }
@@ -410,6 +408,10 @@ async fn insert_alert(
 impl Watched {
     pub(crate) fn id(&self) -> AccountId {
         AccountId(self.id)
+    }
+
+    pub(crate) fn parent_id(&self) -> Option<AccountId> {
+        self.parent_id.map(AccountId)
     }
 
     pub(crate) fn name(&self) -> &str {

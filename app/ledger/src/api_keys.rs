@@ -15,7 +15,7 @@ use std::fmt;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use crate::accounts::{AccountId, AccountKind, suspension_reaches};
+use crate::accounts::{AccountId, AccountKind, line_of};
 use crate::actor::{Actor, Operator};
 use crate::db::is_unique_violation;
 use crate::sessions::hex;
@@ -263,6 +263,8 @@ struct KeyHolderRow {
     key: ApiKeyRow,
     account_id: i64,
     kind: String,
+    /// Suspended accounts on the line from the key's account up: any, and the key acts for no one.
+    line_suspended: i64,
 }
 
 impl Ledger {
@@ -371,21 +373,24 @@ impl Ledger {
         &self,
         secret: &ApiKeySecret,
     ) -> Result<Option<(Actor, Scopes, KeyId)>, StoreError> {
-        let row: Option<KeyHolderRow> = sqlx::query_as(
-            "SELECT k.id, k.name, k.scopes, k.created_at, k.last_used_at, k.account_id, a.kind \
+        // One statement: every API call asks.
+        let row: Option<KeyHolderRow> = sqlx::query_as(concat!(
+            line_of!("(SELECT account_id FROM api_keys WHERE secret_hash = $1)"),
+            " SELECT k.id, k.name, k.scopes, k.created_at, k.last_used_at, k.account_id, a.kind, \
+             (SELECT COUNT(*) FROM line WHERE line.status = 'suspended') AS line_suspended \
              FROM api_keys k JOIN accounts a ON a.id = k.account_id \
-             WHERE k.secret_hash = $1 AND k.revoked_at IS NULL",
-        )
+             WHERE k.secret_hash = $1 AND k.revoked_at IS NULL"
+        ))
         .bind(secret.hash())
         .fetch_optional(self.db.pool())
         .await?;
         let Some(row) = row else {
             return Ok(None);
         };
-        let account = AccountId(row.account_id);
-        if suspension_reaches(self.db.pool(), account).await? {
+        if row.line_suspended > 0 {
             return Ok(None);
         }
+        let account = AccountId(row.account_id);
         let kind: AccountKind = row.kind.parse()?;
         let key = ApiKey::try_from(row.key)?;
         let now = self.clock.now();

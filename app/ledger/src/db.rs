@@ -87,26 +87,6 @@ pub struct WriteTx {
 }
 
 impl WriteTx {
-    /// Waits until no other transaction holds a turn on `name`, then holds it until this one ends,
-    /// whichever server process runs them. PostgreSQL: a transaction-scoped advisory lock on a hash
-    /// of `name` (a rare collision only makes two unrelated transactions wait for each other).
-    /// SQLite: nothing to do, its writers already take turns on the whole file.
-    pub async fn take_turn_on(&mut self, name: &str) -> Result<(), sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => Ok(()),
-            Backend::Postgres => {
-                let digest = Sha256::digest(name.as_bytes());
-                let mut key = [0_u8; 8];
-                key.copy_from_slice(&digest[..8]);
-                sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                    .bind(i64::from_be_bytes(key))
-                    .execute(&mut *self.tx)
-                    .await
-                    .map(drop)
-            }
-        }
-    }
-
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         self.tx.commit().await
     }
@@ -250,21 +230,29 @@ impl Db {
     /// Makes write transactions that name the same key take turns until they end: for rules that
     /// count rows before inserting one, where there is no row yet to lock. SQLite already lets one
     /// writer in at a time. PostgreSQL takes a transaction-scoped advisory lock per key, in
-    /// ascending order, so that no two transactions can each wait for the other.
+    /// ascending order, so that no two transactions can each wait for the other; all of them in one
+    /// statement, one round trip however many keys a batch names.
     pub async fn lock_keys(&self, tx: &mut WriteTx, keys: &[String]) -> Result<(), sqlx::Error> {
-        if self.backend == Backend::Sqlite {
+        if self.backend == Backend::Sqlite || keys.is_empty() {
             return Ok(());
         }
         let mut locks: Vec<i64> = keys.iter().map(|key| advisory_lock_id(key)).collect();
         locks.sort_unstable();
         locks.dedup();
+        let values: Vec<String> = (1..=locks.len())
+            .map(|n| format!("(${n}::bigint)"))
+            .collect();
+        // The lock is taken in the inner query's projection, row by row in the sorted order.
+        let statement = format!(
+            "SELECT COUNT(*) FROM (SELECT pg_advisory_xact_lock(k) FROM \
+             (SELECT k FROM (VALUES {}) AS keys (k) ORDER BY k) AS sorted) AS locked",
+            values.join(", ")
+        );
+        let mut query = sqlx::query(&statement);
         for lock in locks {
-            sqlx::query("SELECT 1 FROM (SELECT pg_advisory_xact_lock($1)) AS locked")
-                .bind(lock)
-                .execute(&mut **tx)
-                .await?;
+            query = query.bind(lock);
         }
-        Ok(())
+        query.execute(&mut **tx).await.map(drop)
     }
 
     /// Starts a transaction that only reads, so that every statement in it sees one snapshot (a page

@@ -5,13 +5,15 @@
 //! Callers queue their movement and wait for its answer. The writer takes the first movement
 //! waiting and every other one already queued, at most [`max_batch`], with no timer: a lone call
 //! goes straight through, and batches grow by themselves while a commit is under way. Each member
-//! is applied under its own savepoint ([`decide`]), with every check of a movement made alone, so a
-//! refusal rolls back that member only. Answers go out after the commit, never before.
+//! is checked on its own against the accounts as the members before it left them ([`decide`]), so
+//! a refusal writes nothing but its kept answer. Answers go out after the commit, never before.
 //!
-//! When a member's own statement fails (a deadlock with another server's batch, a timeout), it is
-//! rolled back to its savepoint and applied again after the batch, in a transaction of its own.
-//! When the batch cannot go on or does not commit, every member is applied again that way: a
-//! transient failure reaches no caller, and no caller hears "applied" from a batch that failed.
+//! On PostgreSQL each member has a savepoint: when its own statement fails (a deadlock with
+//! another server's batch, a timeout), it is rolled back to it and applied again after the batch,
+//! in a transaction of its own. SQLite's one writer has nothing to deadlock with and no savepoints
+//! (two statements fewer per member): a failed statement breaks the batch. When the batch cannot go
+//! on or does not commit, every member is applied again alone: a transient failure reaches no
+//! caller, and no caller hears "applied" from a batch that failed.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -264,14 +266,22 @@ async fn once_alone(
     clock: &Clock,
 ) -> Result<Result<Applied, TransferError>, sqlx::Error> {
     let mut tx = db.begin_write().await?;
+    db.lock_keys(&mut tx, &[movement.turn()]).await?;
     match decide(&mut tx, movement, clock).await {
         Ok(answer) => {
             commit(tx, commits).await?;
             Ok(answer)
         }
-        Err(Undecided::Member(error) | Undecided::Batch(error)) => {
+        Err(Undecided::Member(error)) => {
             abandon(tx).await;
             Err(error)
+        }
+        Err(Undecided::Batch(error)) => {
+            abandon(tx).await;
+            match error {
+                TransferError::Store(StoreError::Database(error)) => Err(error),
+                other => Ok(Err(other)),
+            }
         }
     }
 }

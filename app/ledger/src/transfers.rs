@@ -1,12 +1,14 @@
 //! Transfers: the only way credits move, each one an immutable ledger entry.
 //!
 //! Every movement is applied by the ledger's writer, in a batch with the movements that wait at the
-//! same moment, under a savepoint of its own ([`crate::group_commit`]). Guarantees, for every
+//! same moment ([`crate::group_commit`]), in four statements when it moves: read both accounts,
+//! find the request id's first answer, move both balances, record the entry. Guarantees, for every
 //! operation here:
 //! - one database transaction moves both balances and records the entry, or nothing happens;
-//! - balances change by conditional `UPDATE`s (`balance >= amount`), never by read-then-write, so
-//!   concurrent transfers cannot overdraw an account;
-//! - the two account rows are written in ascending id order, so concurrent transfers in opposite
+//! - the checks read both accounts with the write lock held (SQLite's, or on PostgreSQL both rows
+//!   locked), and the balances then change by one `UPDATE` that keeps its own conditions
+//!   (`balance >= amount`, receiver active), so concurrent transfers cannot overdraw an account;
+//! - the two account rows are locked in ascending id order, so concurrent transfers in opposite
 //!   directions cannot deadlock on PostgreSQL;
 //! - a request id (idempotency key, scoped to the acting account) has one answer, the first one: the
 //!   transfer it made, or the refusal it got for lack of credits or a suspension. Every retry, on
@@ -26,11 +28,11 @@ use std::str::FromStr;
 
 use sqlx::{AnyConnection, Executor};
 
-use crate::accounts::{AccountId, AccountKind, ReadError, find_account, suspension_reaches};
+use crate::accounts::{AccountId, AccountKind, AccountStatus, ReadError};
 use crate::actor::{Actor, Operator};
 use crate::alerts::{self, Watched, watched_columns};
 use crate::clock::Clock;
-use crate::db::{Db, WriteTx, is_unique_violation};
+use crate::db::{Backend, Db, WriteTx, is_unique_violation};
 use crate::transfer_pages::TransferQuery;
 use crate::values::{Credits, IdempotencyKey, Note};
 use crate::{Ledger, StoreError};
@@ -474,38 +476,38 @@ impl Ledger {
 
 /// Why a movement applied in a shared transaction got no answer.
 pub(crate) enum Undecided {
-    /// Its own statement failed (a deadlock, a timeout, a lost race on the unique index): it was
-    /// rolled back to its savepoint, and the transaction goes on without it.
+    /// PostgreSQL: its own statement failed (a deadlock, a timeout, a lost race on the unique
+    /// index); it was rolled back to its savepoint, and the transaction goes on without it.
     Member(sqlx::Error),
-    /// The transaction cannot go on (even the rollback to the savepoint failed).
-    Batch(sqlx::Error),
+    /// The transaction cannot go on: on SQLite, any failure of a movement (it has no savepoint); on
+    /// PostgreSQL, a failed rollback to the savepoint.
+    Batch(TransferError),
 }
 
-/// Applies one movement inside `tx`, under a savepoint of its own so that a refusal or a failed
-/// statement undoes this movement only. The answer holds once `tx` commits.
+/// Applies one movement inside `tx`, which holds the movement's request-id turn
+/// ([`Movement::turn`]). The answer holds once `tx` commits.
 ///
-/// A refusal for credits or a suspension is kept as the request id's answer in the same
-/// transaction, so that a retry after the balances change cannot move credits for an id already
-/// refused. A movement earlier in `tx` with the same request id is this one's first answer.
+/// Every check reads the two accounts as they stand before anything is written, so a refusal
+/// writes nothing but its kept answer: a refusal for credits or a suspension is kept as the request
+/// id's answer in the same transaction, so that a retry after the balances change cannot move
+/// credits for an id already refused. A movement earlier in `tx` with the same request id is this
+/// one's first answer.
+///
+/// On PostgreSQL each movement has a savepoint of its own, so that a deadlock with another
+/// server's batch undoes this movement only. SQLite has one writer and nothing to deadlock with: a
+/// statement that fails there breaks the batch, whose movements are then applied alone, and it is
+/// spared two statements per movement.
 pub(crate) async fn decide(
     tx: &mut WriteTx,
     movement: &Movement,
     clock: &Clock,
 ) -> Result<Result<Applied, TransferError>, Undecided> {
-    execute(tx, "SAVEPOINT movement")
-        .await
-        .map_err(Undecided::Batch)?;
-    // Attempts with one request id take turns, on every server, so that each finds the answer of
-    // the one before. Without turns, PostgreSQL's READ COMMITTED lets two attempts miss each
-    // other's answer: the second waits on the first's row lock, then refuses for lack of the
-    // credits the first one has just moved. The turn is taken outside the attempt's own
-    // savepoint: undoing a refused move must not end it before the kept refusal commits.
-    if let Err(error) = tx.take_turn_on(&movement.turn()).await {
-        return Err(undo(tx, error).await);
+    let savepoint = tx.backend() == Backend::Postgres;
+    if savepoint {
+        execute(tx, "SAVEPOINT movement")
+            .await
+            .map_err(|error| Undecided::Batch(error.into()))?;
     }
-    execute(tx, "SAVEPOINT attempt")
-        .await
-        .map_err(Undecided::Batch)?;
     let answer = match attempt(tx, movement, clock).await {
         Ok(Attempt::Moved(transfer)) => Ok(Applied {
             transfer,
@@ -513,46 +515,49 @@ pub(crate) async fn decide(
         }),
         Ok(Attempt::Answered(answer)) => answer,
         Ok(Attempt::Refused(refusal)) => {
-            // Undoes half a move, if the second account refused.
-            execute(tx, "ROLLBACK TO SAVEPOINT attempt")
-                .await
-                .map_err(Undecided::Batch)?;
             if let Some(kept) = KeptRefusal::of(&refusal)
                 && let Err(error) = insert_refusal(tx, movement, &kept, clock.now()).await
             {
-                return Err(undo(tx, error).await);
+                return undo(tx, savepoint, error.into()).await;
             }
             Err(refusal)
         }
-        Err(TransferError::Store(StoreError::Database(error))) => return Err(undo(tx, error).await),
-        Err(other) => {
-            // Nothing of an attempt that failed stays, e.g. a transfer recorded but unreadable.
-            execute(tx, "ROLLBACK TO SAVEPOINT attempt")
-                .await
-                .map_err(Undecided::Batch)?;
-            Err(other)
-        }
+        Err(error) => return undo(tx, savepoint, error).await,
     };
-    // Ends both savepoints; the turn stays with the transaction until it ends.
-    execute(tx, "RELEASE SAVEPOINT movement")
-        .await
-        .map_err(Undecided::Batch)?;
+    if savepoint {
+        execute(tx, "RELEASE SAVEPOINT movement")
+            .await
+            .map_err(|error| Undecided::Batch(error.into()))?;
+    }
     Ok(answer)
 }
 
-/// Rolls back the movement whose statement failed with `error`, keeping the transaction usable.
-async fn undo(tx: &mut WriteTx, error: sqlx::Error) -> Undecided {
+/// Undoes the movement that failed with `error`. With its savepoint rolled back, a failed
+/// statement leaves it undecided (to apply alone) and any other failure is its answer; without a
+/// savepoint, the whole transaction must go.
+async fn undo(
+    tx: &mut WriteTx,
+    savepoint: bool,
+    error: TransferError,
+) -> Result<Result<Applied, TransferError>, Undecided> {
+    if !savepoint {
+        return Err(Undecided::Batch(error));
+    }
     let undone = async {
         execute(tx, "ROLLBACK TO SAVEPOINT movement").await?;
         execute(tx, "RELEASE SAVEPOINT movement").await
     };
-    match undone.await {
-        Ok(()) => Undecided::Member(error),
-        Err(_) => Undecided::Batch(error),
+    match (undone.await, error) {
+        (Err(_), error) => Err(Undecided::Batch(error)),
+        (Ok(()), TransferError::Store(StoreError::Database(error))) => {
+            Err(Undecided::Member(error))
+        }
+        // Nothing of an attempt that failed stays, e.g. a transfer recorded but unreadable.
+        (Ok(()), other) => Ok(Err(other)),
     }
 }
 
-pub(crate) async fn execute(conn: &mut AnyConnection, statement: &str) -> Result<(), sqlx::Error> {
+async fn execute(conn: &mut AnyConnection, statement: &str) -> Result<(), sqlx::Error> {
     conn.execute(statement).await.map(drop)
 }
 
@@ -561,7 +566,7 @@ enum Attempt {
     Moved(Transfer),
     /// Answered without moving: the request id's first answer, or a key reused.
     Answered(Result<Applied, TransferError>),
-    /// The accounts refused (credits, a suspension): the balances may hold half a move.
+    /// The accounts refused (credits, a suspension); nothing was written.
     Refused(TransferError),
 }
 
@@ -572,15 +577,17 @@ async fn attempt(
     movement: &Movement,
     clock: &Clock,
 ) -> Result<Attempt, TransferError> {
+    let parties = Parties::read(tx, movement).await?;
     // Who first: an account outside the actor's reach gets the same answer with any key.
-    check_parties(tx, movement).await?;
+    parties.check_who(movement)?;
     if let Some(first) = find_first_answer(tx, movement).await? {
         return Ok(Attempt::Answered(movement.replay(first)));
     }
-    match move_balances(tx, movement).await {
-        Ok(moved) => {
-            let transfer = record(tx, movement, &moved, clock.now()).await?;
-            alerts::after_move(tx, movement.kind, &transfer, moved.sender, clock).await?;
+    match parties.check_move(movement) {
+        Ok(()) => {
+            let moved = move_credits(tx, movement, parties, clock.now()).await?;
+            let transfer = moved.transfer.clone();
+            alerts::after_move(tx, movement.kind, moved, clock).await?;
             Ok(Attempt::Moved(transfer))
         }
         Err(TransferError::Store(error)) => Err(TransferError::Store(error)),
@@ -606,178 +613,248 @@ pub(crate) async fn answer_after_failure(
     movement.replay(first)
 }
 
-/// Checks who may move what. Parents and kinds never change (the schema refuses it), so reading
-/// them needs no lock.
-async fn check_parties(conn: &mut AnyConnection, movement: &Movement) -> Result<(), TransferError> {
-    let (sub_account, parent) = match movement.kind {
-        TransferKind::Grant => (movement.to, movement.from),
-        TransferKind::Revoke => (movement.from, movement.to),
-        TransferKind::TopUp => {
-            return match find_account(&mut *conn, movement.to).await? {
-                Some(account) if account.kind == AccountKind::DirectReseller => Ok(()),
-                _ => Err(TransferError::NotADirectReseller),
-            };
-        }
-        TransferKind::Usage => {
-            return match find_account(&mut *conn, movement.from).await? {
-                Some(account) if account.kind != AccountKind::Platform => Ok(()),
-                _ => Err(TransferError::AccountNotFound),
-            };
-        }
+/// Both accounts of a movement as they stand before it, in one statement: each row with the rules
+/// that watch its balance and whether it has a webhook, and whether a suspension reaches the actor.
+/// PostgreSQL locks both rows, in ascending id order as every transaction does, so nothing changes
+/// them between the checks and the move, and transfers in opposite directions cannot deadlock.
+/// Parents and kinds never change (the schema refuses it).
+macro_rules! parties_query {
+    () => {
+        concat!(
+            crate::accounts::line_of!("$3"),
+            " SELECT kind, status, ",
+            watched_columns!(),
+            ", (SELECT COUNT(*) FROM line WHERE line.status = 'suspended') AS line_suspended, \
+             (SELECT COUNT(*) FROM webhooks w WHERE w.account_id = accounts.id) AS webhooks \
+             FROM accounts WHERE id IN ($1, $2) ORDER BY id"
+        )
     };
-    match find_account(&mut *conn, sub_account).await? {
-        Some(account) if account.parent_id == Some(parent) => Ok(()),
-        _ => Err(TransferError::SubAccountNotFound),
+}
+
+#[derive(sqlx::FromRow)]
+struct Party {
+    kind: String,
+    status: String,
+    line_suspended: i64,
+    webhooks: i64,
+    #[sqlx(flatten)]
+    watched: Watched,
+}
+
+/// The sender and the receiver of a movement (`None` where no such account exists).
+pub(crate) struct Parties {
+    from: Option<Party>,
+    to: Option<Party>,
+    /// The actor's account or one above it is suspended.
+    actor_suspended: bool,
+}
+
+impl Parties {
+    pub(crate) async fn read(tx: &mut WriteTx, movement: &Movement) -> Result<Self, StoreError> {
+        let statement = match tx.backend() {
+            Backend::Sqlite => parties_query!(),
+            Backend::Postgres => concat!(parties_query!(), " FOR UPDATE OF accounts"),
+        };
+        let rows: Vec<Party> = sqlx::query_as(statement)
+            .bind(movement.from.0)
+            .bind(movement.to.0)
+            .bind(movement.actor_account.0)
+            .fetch_all(&mut **tx)
+            .await?;
+        let actor_suspended = rows.iter().any(|party| party.line_suspended > 0);
+        let (mut from, mut to) = (None, None);
+        for party in rows {
+            match party.watched.id() {
+                id if id == movement.from => from = Some(party),
+                id if id == movement.to => to = Some(party),
+                _ => {}
+            }
+        }
+        Ok(Self {
+            from,
+            to,
+            actor_suspended,
+        })
+    }
+
+    /// Who may move what: the checks that depend on the request alone.
+    fn check_who(&self, movement: &Movement) -> Result<(), TransferError> {
+        let kind_of = |party: &Option<Party>| -> Result<Option<AccountKind>, StoreError> {
+            party.as_ref().map(|party| party.kind.parse()).transpose()
+        };
+        let (sub_account, parent) = match movement.kind {
+            TransferKind::Grant => (&self.to, movement.from),
+            TransferKind::Revoke => (&self.from, movement.to),
+            TransferKind::TopUp => {
+                return match kind_of(&self.to)? {
+                    Some(AccountKind::DirectReseller) => Ok(()),
+                    _ => Err(TransferError::NotADirectReseller),
+                };
+            }
+            TransferKind::Usage => {
+                return match kind_of(&self.from)? {
+                    Some(kind) if kind != AccountKind::Platform => Ok(()),
+                    _ => Err(TransferError::AccountNotFound),
+                };
+            }
+        };
+        match sub_account {
+            Some(party) if party.watched.parent_id() == Some(parent) => Ok(()),
+            _ => Err(TransferError::SubAccountNotFound),
+        }
+    }
+
+    /// Whether the accounts allow the move: no suspension reaches the actor, then the sender's
+    /// balance (never below zero, except the platform's) and the receiver's status (active), in
+    /// ascending id order.
+    pub(crate) fn check_move(&self, movement: &Movement) -> Result<(), TransferError> {
+        if self.actor_suspended {
+            return Err(TransferError::OwnAccountSuspended);
+        }
+        let (from, to) = self.both()?;
+        let amount = movement.credits.get();
+        let sender = || {
+            let (name, available) = (from.watched.name().to_owned(), from.watched.balance);
+            if available >= amount || from.kind == AccountKind::Platform.as_str() {
+                return Ok(());
+            }
+            Err(match movement.kind {
+                TransferKind::Revoke => TransferError::SubAccountShort {
+                    name,
+                    available,
+                    requested: amount,
+                },
+                TransferKind::Grant | TransferKind::TopUp => TransferError::NotEnoughCredits {
+                    available,
+                    requested: amount,
+                },
+                TransferKind::Usage => TransferError::UsageShort {
+                    name,
+                    available,
+                    requested: amount,
+                },
+            })
+        };
+        let receiver = || match to.status.parse()? {
+            AccountStatus::Active => Ok(()),
+            AccountStatus::Suspended => Err(TransferError::Suspended {
+                name: to.watched.name().to_owned(),
+            }),
+        };
+        if movement.from < movement.to {
+            sender().and_then(|()| receiver())
+        } else {
+            receiver().and_then(|()| sender())
+        }
+    }
+
+    fn both(&self) -> Result<(&Party, &Party), StoreError> {
+        self.from
+            .as_ref()
+            .zip(self.to.as_ref())
+            .ok_or_else(|| StoreError::Corrupt("an account of a movement vanished".into()))
     }
 }
 
-/// Debits the sender (never below zero, except the platform) and credits the receiver (only if
-/// active), in ascending id order, for an actor that no suspension reaches. Returns (sender's,
-/// receiver's) balance after.
-///
-/// The receiver's line needs no check of its own: it is the actor itself, or one of its direct
-/// sub-accounts below the same line, or (a top-up) a direct reseller below the platform. A suspension
-/// that commits while this runs is ordered after the transfer, which read the line before it.
-pub(crate) async fn move_balances(
-    conn: &mut AnyConnection,
-    movement: &Movement,
-) -> Result<Moved, TransferError> {
-    if suspension_reaches(&mut *conn, movement.actor_account).await? {
-        return Err(TransferError::OwnAccountSuspended);
-    }
-    let (sender, to_after) = if movement.from < movement.to {
-        let sender = debit(conn, movement).await?;
-        (sender, credit(conn, movement).await?)
-    } else {
-        let to_after = credit(conn, movement).await?;
-        (debit(conn, movement).await?, to_after)
-    };
-    Ok(Moved { sender, to_after })
-}
-
-/// Both balances after a move, with the rules that watch the sender's.
+/// A move made: its entry, the sender as it was left (with the rules watching it), and whether
+/// the receiver has a webhook to tell.
 pub(crate) struct Moved {
+    pub(crate) transfer: Transfer,
     pub(crate) sender: Watched,
-    pub(crate) to_after: i64,
+    pub(crate) receiver_has_webhook: bool,
 }
 
-async fn debit(conn: &mut AnyConnection, movement: &Movement) -> Result<Watched, TransferError> {
-    let amount = movement.credits.get();
-    let sender: Option<Watched> = sqlx::query_as(concat!(
-        "UPDATE accounts SET balance = balance - $1 \
-         WHERE id = $2 AND (balance >= $1 OR kind = 'platform') RETURNING ",
-        watched_columns!()
-    ))
-    .bind(amount)
-    .bind(movement.from.0)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(sender) = sender {
-        return Ok(sender);
-    }
-    let (name, available) = name_and_balance(conn, movement.from).await?;
-    Err(match movement.kind {
-        TransferKind::Revoke => TransferError::SubAccountShort {
-            name,
-            available,
-            requested: amount,
-        },
-        TransferKind::Grant | TransferKind::TopUp => TransferError::NotEnoughCredits {
-            available,
-            requested: amount,
-        },
-        TransferKind::Usage => TransferError::UsageShort {
-            name,
-            available,
-            requested: amount,
-        },
-    })
-}
-
-async fn credit(conn: &mut AnyConnection, movement: &Movement) -> Result<i64, TransferError> {
-    let balance: Option<i64> = sqlx::query_scalar(
-        "UPDATE accounts SET balance = balance + $1 WHERE id = $2 AND status = 'active' RETURNING balance",
-    )
-    .bind(movement.credits.get())
-    .bind(movement.to.0)
-    .fetch_optional(&mut *conn)
-    .await?;
-    match balance {
-        Some(balance) => Ok(balance),
-        None => {
-            let (name, _) = name_and_balance(conn, movement.to).await?;
-            Err(TransferError::Suspended { name })
-        }
-    }
-}
-
-async fn name_and_balance(
-    conn: &mut AnyConnection,
-    id: AccountId,
-) -> Result<(String, i64), TransferError> {
-    Ok(
-        sqlx::query_as("SELECT name, balance FROM accounts WHERE id = $1")
-            .bind(id.0)
-            .fetch_one(conn)
-            .await?,
-    )
-}
-
-pub(crate) async fn record(
-    conn: &mut AnyConnection,
+/// Moves the credits between parties that [`Parties::check_move`] allowed, and records the entry.
+/// The update keeps its own conditions (`balance >= amount`, receiver active) so that the database
+/// itself never lets a balance go below zero, whatever the checks above it say.
+pub(crate) async fn move_credits(
+    tx: &mut WriteTx,
     movement: &Movement,
-    moved: &Moved,
+    parties: Parties,
     now: i64,
-) -> Result<Transfer, TransferError> {
-    let row: TransferRow = sqlx::query_as(concat!(
-        "INSERT INTO transfers (kind, from_account_id, to_account_id, amount, note, actor_account_id,",
-        " actor, idempotency_key, from_balance_after, to_balance_after, created_at)",
-        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ",
-        transfer_columns!("")
-    ))
+) -> Result<Moved, TransferError> {
+    let (Some(from), Some(to)) = (parties.from, parties.to) else {
+        return Err(StoreError::Corrupt("an account of a movement vanished".into()).into());
+    };
+    let amount = movement.credits.get();
+    let moved = sqlx::query(
+        "UPDATE accounts SET balance = CASE WHEN id = $1 THEN balance - $3 ELSE balance + $3 END \
+         WHERE (id = $1 AND (balance >= $3 OR kind = 'platform')) OR (id = $2 AND status = 'active')",
+    )
+    .bind(movement.from.0)
+    .bind(movement.to.0)
+    .bind(amount)
+    .execute(&mut **tx)
+    .await?;
+    if moved.rows_affected() != 2 {
+        return Err(StoreError::Corrupt(format!(
+            "{movement} changed {} balances",
+            moved.rows_affected()
+        ))
+        .into());
+    }
+    let mut sender = from.watched;
+    sender.balance -= amount;
+    let to_balance_after = to.watched.balance + amount;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO transfers (kind, from_account_id, to_account_id, amount, note, actor_account_id, \
+         actor, idempotency_key, from_balance_after, to_balance_after, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+    )
     .bind(movement.kind.as_str())
     .bind(movement.from.0)
     .bind(movement.to.0)
-    .bind(movement.credits.get())
+    .bind(amount)
     .bind(movement.note.as_str())
     .bind(movement.actor_account.0)
     .bind(movement.actor_name.as_str())
     .bind(movement.key.as_str())
-    .bind(moved.sender.balance)
-    .bind(moved.to_after)
+    .bind(sender.balance)
+    .bind(to_balance_after)
     .bind(now)
-    .fetch_one(conn)
+    .fetch_one(&mut **tx)
     .await?;
-    Ok(row.try_into()?)
+    let transfer = Transfer {
+        id,
+        kind: movement.kind,
+        from: movement.from,
+        to: movement.to,
+        amount,
+        note: movement.note.as_str().to_owned(),
+        actor_account: movement.actor_account,
+        actor: movement.actor_name.clone(),
+        from_balance_after: sender.balance,
+        to_balance_after,
+        created_at: now,
+    };
+    Ok(Moved {
+        transfer,
+        sender,
+        receiver_has_webhook: to.webhooks > 0,
+    })
 }
 
-/// The first answer given to the movement's request id: the transfer it made, or the refusal kept.
+/// The first answer given to the movement's request id, in one statement: the transfer it made, or
+/// the refusal kept (a request id has one or the other, never both).
 async fn find_first_answer(
     conn: &mut AnyConnection,
     movement: &Movement,
 ) -> Result<Option<FirstAnswer>, StoreError> {
-    let (actor_account, key) = (movement.actor_account.0, movement.key.as_str());
-    let moved: Option<TransferRow> = sqlx::query_as(concat!(
+    let row: Option<AnswerRow> = sqlx::query_as(concat!(
         "SELECT ",
         transfer_columns!(""),
-        " FROM transfers WHERE actor_account_id = $1 AND idempotency_key = $2"
+        ", NULL AS reason, NULL AS available, NULL AS name \
+         FROM transfers WHERE actor_account_id = $1 AND idempotency_key = $2 \
+         UNION ALL \
+         SELECT NULL, kind, from_account_id, to_account_id, amount, note, actor_account_id, NULL, \
+         NULL, NULL, created_at, reason, available, name \
+         FROM refused_requests WHERE actor_account_id = $1 AND idempotency_key = $2"
     ))
-    .bind(actor_account)
-    .bind(key)
-    .fetch_optional(&mut *conn)
-    .await?;
-    if let Some(row) = moved {
-        return Ok(Some(FirstAnswer::Moved(row.try_into()?)));
-    }
-    let refused: Option<RefusedRow> = sqlx::query_as(
-        "SELECT kind, from_account_id, to_account_id, amount, note, reason, available, name \
-         FROM refused_requests WHERE actor_account_id = $1 AND idempotency_key = $2",
-    )
-    .bind(actor_account)
-    .bind(key)
+    .bind(movement.actor_account.0)
+    .bind(movement.key.as_str())
     .fetch_optional(conn)
     .await?;
-    Ok(refused.map(FirstAnswer::Refused))
+    row.map(FirstAnswer::try_from).transpose()
 }
 
 async fn insert_refusal(
@@ -811,6 +888,67 @@ async fn insert_refusal(
 enum FirstAnswer {
     Moved(Transfer),
     Refused(RefusedRow),
+}
+
+/// A transfer or a kept refusal, read together: a refusal has a reason and no transfer id.
+#[derive(sqlx::FromRow)]
+struct AnswerRow {
+    id: Option<i64>,
+    kind: String,
+    from_account_id: i64,
+    to_account_id: i64,
+    amount: i64,
+    note: String,
+    actor_account_id: i64,
+    actor: Option<String>,
+    from_balance_after: Option<i64>,
+    to_balance_after: Option<i64>,
+    created_at: i64,
+    reason: Option<String>,
+    available: Option<i64>,
+    name: Option<String>,
+}
+
+impl TryFrom<AnswerRow> for FirstAnswer {
+    type Error = StoreError;
+
+    fn try_from(row: AnswerRow) -> Result<Self, StoreError> {
+        if let Some(reason) = row.reason {
+            return Ok(Self::Refused(RefusedRow {
+                kind: row.kind,
+                from_account_id: row.from_account_id,
+                to_account_id: row.to_account_id,
+                amount: row.amount,
+                note: row.note,
+                reason,
+                available: row.available,
+                name: row.name,
+            }));
+        }
+        let (Some(id), Some(actor), Some(from_balance_after), Some(to_balance_after)) = (
+            row.id,
+            row.actor,
+            row.from_balance_after,
+            row.to_balance_after,
+        ) else {
+            return Err(StoreError::Corrupt(
+                "a first answer that is neither a transfer nor a refusal".into(),
+            ));
+        };
+        Ok(Self::Moved(Transfer::try_from(TransferRow {
+            id,
+            kind: row.kind,
+            from_account_id: row.from_account_id,
+            to_account_id: row.to_account_id,
+            amount: row.amount,
+            note: row.note,
+            actor_account_id: row.actor_account_id,
+            actor,
+            from_balance_after,
+            to_balance_after,
+            created_at: row.created_at,
+        })?))
+    }
 }
 
 /// A refusal that depends on the state of the accounts (a balance, a suspension) rather than on the
@@ -852,7 +990,6 @@ impl<'a> KeptRefusal<'a> {
     }
 }
 
-#[derive(sqlx::FromRow)]
 struct RefusedRow {
     kind: String,
     from_account_id: i64,

@@ -125,6 +125,52 @@ async fn the_same_request_id_twice_in_one_batch_moves_once_and_the_second_replay
     assert_verified(&ledger).await;
 }
 
+/// A movement whose own statement fails after it has written (here a trigger refuses its entry)
+/// leaves nothing behind: on PostgreSQL its savepoint is rolled back, on SQLite (no savepoints) the
+/// whole batch is, and its other members are applied alone. Everyone else's grant stands, and the
+/// failed one's caller hears of a store error.
+#[tokio::test]
+async fn a_movement_whose_statement_fails_leaves_nothing_and_the_rest_of_its_batch_stands() {
+    let (db, ledger, example) = with_worked_example().await;
+    let mut conn = db.raw_connection().await;
+    let refuse_poison = match ledger.backend() {
+        Backend::Sqlite => vec![
+            "CREATE TRIGGER poison BEFORE INSERT ON transfers WHEN NEW.note = 'poison' \
+             BEGIN SELECT RAISE(ABORT, 'poison'); END",
+        ],
+        Backend::Postgres => vec![
+            "CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS \
+             $$ BEGIN IF NEW.note = 'poison' THEN RAISE EXCEPTION 'poison'; END IF; RETURN NEW; END $$",
+            "CREATE TRIGGER poison BEFORE INSERT ON transfers FOR EACH ROW EXECUTE FUNCTION poison()",
+        ],
+    };
+    for statement in refuse_poison {
+        conn.execute(statement).await.unwrap();
+    }
+    let before = ledger.group_commit_stats();
+    let targets = example.sub_accounts();
+    let mut requests: Vec<_> = (0..20)
+        .map(|i| transfer_request(targets[i % 3], 1))
+        .collect();
+    let poison = TransferRequest {
+        note: ledger::Note::parse("poison").unwrap(),
+        ..transfer_request(example.reseller_two, 7)
+    };
+    requests.insert(10, poison);
+
+    let mut answers = grant_at_once(&ledger, &example, requests).await;
+
+    let failed = answers.remove(10);
+    assert!(
+        matches!(failed, Err(TransferError::Store(StoreError::Database(_)))),
+        "{failed:?}"
+    );
+    assert!(answers.iter().all(Result::is_ok), "{answers:?}");
+    assert!(since(&ledger, before).applied_alone >= 1);
+    assert_eq!(balance(&ledger, example.direct.account()).await, 80);
+    assert_verified(&ledger).await;
+}
+
 /// The platform's gateway, which records usage.
 async fn gateway(ledger: &Ledger) -> Actor {
     let secret = operator_key(ledger, "sms-gateway").await;
