@@ -834,27 +834,47 @@ pub(crate) async fn move_credits(
     })
 }
 
-/// The first answer given to the movement's request id, in one statement: the transfer it made, or
-/// the refusal kept (a request id has one or the other, never both).
+/// The first answer given to the movement's request id: the transfer it made, or the refusal kept
+/// (a request id has one or the other, never both). Most ids have none, which one statement over
+/// both tables tells; only an answer found is then read in full.
 async fn find_first_answer(
     conn: &mut AnyConnection,
     movement: &Movement,
 ) -> Result<Option<FirstAnswer>, StoreError> {
-    let row: Option<AnswerRow> = sqlx::query_as(concat!(
-        "SELECT ",
-        transfer_columns!(""),
-        ", NULL AS reason, NULL AS available, NULL AS name \
-         FROM transfers WHERE actor_account_id = $1 AND idempotency_key = $2 \
-         UNION ALL \
-         SELECT NULL, kind, from_account_id, to_account_id, amount, note, actor_account_id, NULL, \
-         NULL, NULL, created_at, reason, available, name \
-         FROM refused_requests WHERE actor_account_id = $1 AND idempotency_key = $2"
-    ))
-    .bind(movement.actor_account.0)
-    .bind(movement.key.as_str())
-    .fetch_optional(conn)
+    let (actor_account, key) = (movement.actor_account.0, movement.key.as_str());
+    let found: Option<Option<i64>> = sqlx::query_scalar(
+        "SELECT id FROM transfers WHERE actor_account_id = $1 AND idempotency_key = $2 \
+         UNION ALL SELECT NULL FROM refused_requests WHERE actor_account_id = $1 AND idempotency_key = $2",
+    )
+    .bind(actor_account)
+    .bind(key)
+    .fetch_optional(&mut *conn)
     .await?;
-    row.map(FirstAnswer::try_from).transpose()
+    match found {
+        None => Ok(None),
+        Some(Some(id)) => {
+            let row: TransferRow = sqlx::query_as(concat!(
+                "SELECT ",
+                transfer_columns!(""),
+                " FROM transfers WHERE id = $1"
+            ))
+            .bind(id)
+            .fetch_one(conn)
+            .await?;
+            Ok(Some(FirstAnswer::Moved(row.try_into()?)))
+        }
+        Some(None) => {
+            let refused: RefusedRow = sqlx::query_as(
+                "SELECT kind, from_account_id, to_account_id, amount, note, reason, available, name \
+                 FROM refused_requests WHERE actor_account_id = $1 AND idempotency_key = $2",
+            )
+            .bind(actor_account)
+            .bind(key)
+            .fetch_one(conn)
+            .await?;
+            Ok(Some(FirstAnswer::Refused(refused)))
+        }
+    }
 }
 
 async fn insert_refusal(
@@ -888,67 +908,6 @@ async fn insert_refusal(
 enum FirstAnswer {
     Moved(Transfer),
     Refused(RefusedRow),
-}
-
-/// A transfer or a kept refusal, read together: a refusal has a reason and no transfer id.
-#[derive(sqlx::FromRow)]
-struct AnswerRow {
-    id: Option<i64>,
-    kind: String,
-    from_account_id: i64,
-    to_account_id: i64,
-    amount: i64,
-    note: String,
-    actor_account_id: i64,
-    actor: Option<String>,
-    from_balance_after: Option<i64>,
-    to_balance_after: Option<i64>,
-    created_at: i64,
-    reason: Option<String>,
-    available: Option<i64>,
-    name: Option<String>,
-}
-
-impl TryFrom<AnswerRow> for FirstAnswer {
-    type Error = StoreError;
-
-    fn try_from(row: AnswerRow) -> Result<Self, StoreError> {
-        if let Some(reason) = row.reason {
-            return Ok(Self::Refused(RefusedRow {
-                kind: row.kind,
-                from_account_id: row.from_account_id,
-                to_account_id: row.to_account_id,
-                amount: row.amount,
-                note: row.note,
-                reason,
-                available: row.available,
-                name: row.name,
-            }));
-        }
-        let (Some(id), Some(actor), Some(from_balance_after), Some(to_balance_after)) = (
-            row.id,
-            row.actor,
-            row.from_balance_after,
-            row.to_balance_after,
-        ) else {
-            return Err(StoreError::Corrupt(
-                "a first answer that is neither a transfer nor a refusal".into(),
-            ));
-        };
-        Ok(Self::Moved(Transfer::try_from(TransferRow {
-            id,
-            kind: row.kind,
-            from_account_id: row.from_account_id,
-            to_account_id: row.to_account_id,
-            amount: row.amount,
-            note: row.note,
-            actor_account_id: row.actor_account_id,
-            actor,
-            from_balance_after,
-            to_balance_after,
-            created_at: row.created_at,
-        })?))
-    }
 }
 
 /// A refusal that depends on the state of the accounts (a balance, a suspension) rather than on the
@@ -990,6 +949,7 @@ impl<'a> KeptRefusal<'a> {
     }
 }
 
+#[derive(sqlx::FromRow)]
 struct RefusedRow {
     kind: String,
     from_account_id: i64,
