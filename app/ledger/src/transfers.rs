@@ -312,7 +312,10 @@ impl Movement {
         }
     }
 
-    /// Names this movement's request id, for the attempts with it to take turns on.
+    /// Names this movement's request id, for the attempts with it to take turns on, on every
+    /// server, so that each finds the answer of the one before. Without turns, PostgreSQL's READ
+    /// COMMITTED lets two attempts miss each other's answer: the second waits on the first's row
+    /// lock, then refuses for lack of the credits the first one has just moved.
     pub(crate) fn turn(&self) -> String {
         format!("request id {} {}", self.actor_account, self.key.as_str())
     }
@@ -707,6 +710,11 @@ impl Parties {
     /// Whether the accounts allow the move: no suspension reaches the actor, then the sender's
     /// balance (never below zero, except the platform's) and the receiver's status (active), in
     /// ascending id order.
+    ///
+    /// The receiver's line needs no check of its own: it is the actor itself, or one of its direct
+    /// sub-accounts below the same line, or (a top-up) a direct reseller below the platform. A
+    /// suspension that commits while the movement runs is ordered after it, which read the line
+    /// before.
     pub(crate) fn check_move(&self, movement: &Movement) -> Result<(), TransferError> {
         if self.actor_suspended {
             return Err(TransferError::OwnAccountSuspended);
