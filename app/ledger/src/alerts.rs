@@ -24,7 +24,7 @@ use crate::actor::Actor;
 use crate::clock::Clock;
 use crate::db::WriteTx;
 use crate::transfers::{
-    Moved, Movement, Parties, Transfer, TransferError, TransferKind, move_credits,
+    Known, Moved, Movement, Transfer, TransferError, TransferKind, move_credits,
 };
 use crate::values::{Credits, IdempotencyKey, MAX_CREDITS_PER_TRANSFER, Note};
 use crate::webhooks::{self, Event};
@@ -39,7 +39,7 @@ macro_rules! watched_columns {
 pub(crate) use watched_columns;
 
 /// An account that pays for a movement, with the rules that watch its balance.
-#[derive(sqlx::FromRow)]
+#[derive(Clone, sqlx::FromRow)]
 pub(crate) struct Watched {
     id: i64,
     pub(crate) balance: i64,
@@ -283,13 +283,14 @@ impl TryFrom<AlertRow> for Alert {
 
 /// Everything a recorded transfer sets off, in its own transaction: the receiver's
 /// `transfer.received` event, then the sender's low-balance alert and auto-replenish, up the tree
-/// for as long as replenishes empty their payers.
+/// for as long as replenishes empty their payers. Returns whether it tried a replenish, which
+/// moves balances through statements of its own.
 pub(crate) async fn after_move(
     tx: &mut WriteTx,
     kind: TransferKind,
     moved: Moved,
     clock: &Clock,
-) -> Result<(), TransferError> {
+) -> Result<bool, TransferError> {
     let mut topped_up = HashSet::new();
     let mut next = Some((kind, moved));
     while let Some((kind, moved)) = next.take() {
@@ -325,7 +326,7 @@ pub(crate) async fn after_move(
                 .map(|grant| (TransferKind::Grant, grant));
         }
     }
-    Ok(())
+    Ok(!topped_up.is_empty())
 }
 
 /// The parent's grant that tops `account` up to the rule's level, or its failure alert. Returns the
@@ -354,10 +355,10 @@ async fn replenish(
         key: IdempotencyKey::parse(&format!("auto-replenish-{}", trigger.id))
             .map_err(|e| store(e.to_string()))?,
     };
-    let parties = Parties::read(tx, &grant).await?;
+    let parties = Known::read(tx, &[&grant]).await?.parties(&grant);
     match parties.check_move(&grant) {
-        Ok(()) => {
-            let moved = move_credits(tx, &grant, parties, clock.now()).await?;
+        Ok(allowed) => {
+            let moved = move_credits(tx, &grant, allowed, clock.now()).await?;
             tracing::info!(account = %grant.to, id = moved.transfer.id, "auto-replenished");
             Ok(Some(moved))
         }

@@ -27,7 +27,9 @@ use crate::StoreError;
 use crate::clock::Clock;
 use crate::db::{Backend, Db, WriteTx, is_transient};
 use crate::live::{self, Commits};
-use crate::transfers::{Applied, Movement, TransferError, Undecided, answer_after_failure, decide};
+use crate::transfers::{
+    Applied, Known, Movement, TransferError, Undecided, answer_after_failure, decide,
+};
 
 /// Movements queued beyond this wait to be queued: memory stays bounded under any load.
 const QUEUE: usize = 1024;
@@ -202,12 +204,21 @@ async fn apply_together(shared: &Shared, mut tx: WriteTx, jobs: Vec<Job>) -> Vec
         abandon(tx).await;
         return jobs;
     }
+    let movements: Vec<&Movement> = jobs.iter().map(|job| &job.movement).collect();
+    let mut known = match Known::read(&mut tx, &movements).await {
+        Ok(known) => known,
+        Err(error) => {
+            tracing::warn!(%error, "could not read the batch's accounts; applying its movements alone");
+            abandon(tx).await;
+            return jobs;
+        }
+    };
     let mut decided = Vec::with_capacity(size);
     let mut alone = Vec::new();
     let mut jobs = jobs.into_iter();
     while let Some(job) = jobs.next() {
         job.span.record("batch", size);
-        match decide(&mut tx, &job.movement, &job.clock)
+        match decide(&mut tx, &mut known, &job.movement, &job.clock)
             .instrument(job.span.clone())
             .await
         {
@@ -267,7 +278,17 @@ async fn once_alone(
 ) -> Result<Result<Applied, TransferError>, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     db.lock_keys(&mut tx, &[movement.turn()]).await?;
-    match decide(&mut tx, movement, clock).await {
+    let mut known = match Known::read(&mut tx, &[movement]).await {
+        Ok(known) => known,
+        Err(error) => {
+            abandon(tx).await;
+            return match error {
+                StoreError::Database(error) => Err(error),
+                other => Ok(Err(other.into())),
+            };
+        }
+    };
+    match decide(&mut tx, &mut known, movement, clock).await {
         Ok(answer) => {
             commit(tx, commits).await?;
             Ok(answer)

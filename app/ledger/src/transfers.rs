@@ -1,15 +1,16 @@
 //! Transfers: the only way credits move, each one an immutable ledger entry.
 //!
 //! Every movement is applied by the ledger's writer, in a batch with the movements that wait at the
-//! same moment ([`crate::group_commit`]), in four statements when it moves: read both accounts,
-//! find the request id's first answer, move both balances, record the entry. Guarantees, for every
-//! operation here:
+//! same moment ([`crate::group_commit`]). Two statements per batch read every account of its
+//! movements, the suspensions above its actors and its request ids' first answers ([`Known`]); a
+//! movement that moves then takes two more: move both balances, record the entry. Guarantees, for
+//! every operation here:
 //! - one database transaction moves both balances and records the entry, or nothing happens;
-//! - the checks read both accounts with the write lock held (SQLite's, or on PostgreSQL both rows
-//!   locked), and the balances then change by one `UPDATE` that keeps its own conditions
+//! - the checks read the accounts with the write lock held (SQLite's, or on PostgreSQL every row of
+//!   the batch locked), and the balances then change by one `UPDATE` that keeps its own conditions
 //!   (`balance >= amount`, receiver active), so concurrent transfers cannot overdraw an account;
-//! - the two account rows are locked in ascending id order, so concurrent transfers in opposite
-//!   directions cannot deadlock on PostgreSQL;
+//! - a batch locks its account rows in one statement, in ascending id order, so concurrent batches
+//!   moving credits in opposite directions cannot deadlock on PostgreSQL;
 //! - a request id (idempotency key, scoped to the acting account) has one answer, the first one: the
 //!   transfer it made, or the refusal it got for lack of credits or a suspension. Every retry, on
 //!   any server, gets that answer again and moves nothing; the unique index on (acting account,
@@ -30,12 +31,15 @@ use sqlx::{AnyConnection, Executor};
 
 use crate::accounts::{AccountId, AccountKind, AccountStatus, ReadError};
 use crate::actor::{Actor, Operator};
-use crate::alerts::{self, Watched, watched_columns};
+use crate::alerts::{self, Watched};
 use crate::clock::Clock;
 use crate::db::{Backend, Db, WriteTx, is_unique_violation};
 use crate::transfer_pages::TransferQuery;
 use crate::values::{Credits, IdempotencyKey, Note};
 use crate::{Ledger, StoreError};
+
+mod known;
+pub(crate) use known::Known;
 
 /// The columns that make a [`TransferRow`], with a table prefix.
 macro_rules! transfer_columns {
@@ -490,11 +494,11 @@ pub(crate) enum Undecided {
 /// Applies one movement inside `tx`, which holds the movement's request-id turn
 /// ([`Movement::turn`]). The answer holds once `tx` commits.
 ///
-/// Every check reads the two accounts as they stand before anything is written, so a refusal
-/// writes nothing but its kept answer: a refusal for credits or a suspension is kept as the request
-/// id's answer in the same transaction, so that a retry after the balances change cannot move
-/// credits for an id already refused. A movement earlier in `tx` with the same request id is this
-/// one's first answer.
+/// Every check is made in memory, against the accounts and answers `known` read for the batch as
+/// the movements before this one left them, so a refusal writes nothing but its kept answer: a
+/// refusal for credits or a suspension is kept as the request id's answer in the same transaction,
+/// so that a retry after the balances change cannot move credits for an id already refused. A
+/// movement earlier in `tx` with the same request id is this one's first answer.
 ///
 /// On PostgreSQL each movement has a savepoint of its own, so that a deadlock with another
 /// server's batch undoes this movement only. SQLite has one writer and nothing to deadlock with: a
@@ -502,6 +506,7 @@ pub(crate) enum Undecided {
 /// spared two statements per movement.
 pub(crate) async fn decide(
     tx: &mut WriteTx,
+    known: &mut Known,
     movement: &Movement,
     clock: &Clock,
 ) -> Result<Result<Applied, TransferError>, Undecided> {
@@ -511,17 +516,18 @@ pub(crate) async fn decide(
             .await
             .map_err(|error| Undecided::Batch(error.into()))?;
     }
-    let answer = match attempt(tx, movement, clock).await {
+    let answer = match attempt(tx, known, movement, clock).await {
         Ok(Attempt::Moved(transfer)) => Ok(Applied {
             transfer,
             replayed: false,
         }),
         Ok(Attempt::Answered(answer)) => answer,
         Ok(Attempt::Refused(refusal)) => {
-            if let Some(kept) = KeptRefusal::of(&refusal)
-                && let Err(error) = insert_refusal(tx, movement, &kept, clock.now()).await
-            {
-                return undo(tx, savepoint, error.into()).await;
+            if let Some(kept) = KeptRefusal::of(&refusal) {
+                if let Err(error) = insert_refusal(tx, movement, &kept, clock.now()).await {
+                    return undo(tx, savepoint, error.into()).await;
+                }
+                known.learn_refusal(movement, kept.row(movement));
             }
             Err(refusal)
         }
@@ -577,20 +583,24 @@ enum Attempt {
 /// the caller holds the request id's turn.
 async fn attempt(
     tx: &mut WriteTx,
+    known: &mut Known,
     movement: &Movement,
     clock: &Clock,
 ) -> Result<Attempt, TransferError> {
-    let parties = Parties::read(tx, movement).await?;
+    let parties = known.parties(movement);
     // Who first: an account outside the actor's reach gets the same answer with any key.
     parties.check_who(movement)?;
-    if let Some(first) = find_first_answer(tx, movement).await? {
+    if let Some(first) = known.first_answer(movement) {
         return Ok(Attempt::Answered(movement.replay(first)));
     }
     match parties.check_move(movement) {
-        Ok(()) => {
-            let moved = move_credits(tx, movement, parties, clock.now()).await?;
+        Ok(allowed) => {
+            let moved = move_credits(tx, movement, allowed, clock.now()).await?;
             let transfer = moved.transfer.clone();
-            alerts::after_move(tx, movement.kind, moved, clock).await?;
+            let replenished = alerts::after_move(tx, movement.kind, moved, clock).await?;
+            known
+                .learn_move(tx, movement, &transfer, replenished)
+                .await?;
             Ok(Attempt::Moved(transfer))
         }
         Err(TransferError::Store(error)) => Err(TransferError::Store(error)),
@@ -616,35 +626,19 @@ pub(crate) async fn answer_after_failure(
     movement.replay(first)
 }
 
-/// Both accounts of a movement as they stand before it, in one statement: each row with the rules
-/// that watch its balance and whether it has a webhook, and whether a suspension reaches the actor.
-/// PostgreSQL locks both rows, in ascending id order as every transaction does, so nothing changes
-/// them between the checks and the move, and transfers in opposite directions cannot deadlock.
-/// Parents and kinds never change (the schema refuses it).
-macro_rules! parties_query {
-    () => {
-        concat!(
-            crate::accounts::line_of!("$3"),
-            " SELECT kind, status, ",
-            watched_columns!(),
-            ", (SELECT COUNT(*) FROM line WHERE line.status = 'suspended') AS line_suspended, \
-             (SELECT COUNT(*) FROM webhooks w WHERE w.account_id = accounts.id) AS webhooks \
-             FROM accounts WHERE id IN ($1, $2) ORDER BY id"
-        )
-    };
-}
-
-#[derive(sqlx::FromRow)]
+/// One account of a movement as it stands before it: its kind and status, its balance with the
+/// rules that watch it, and whether it has a webhook to tell.
+#[derive(Clone, sqlx::FromRow)]
 struct Party {
     kind: String,
     status: String,
-    line_suspended: i64,
     webhooks: i64,
     #[sqlx(flatten)]
     watched: Watched,
 }
 
-/// The sender and the receiver of a movement (`None` where no such account exists).
+/// The sender and the receiver of a movement (`None` where no such account exists), as [`Known`]
+/// has them.
 pub(crate) struct Parties {
     from: Option<Party>,
     to: Option<Party>,
@@ -653,33 +647,6 @@ pub(crate) struct Parties {
 }
 
 impl Parties {
-    pub(crate) async fn read(tx: &mut WriteTx, movement: &Movement) -> Result<Self, StoreError> {
-        let statement = match tx.backend() {
-            Backend::Sqlite => parties_query!(),
-            Backend::Postgres => concat!(parties_query!(), " FOR UPDATE OF accounts"),
-        };
-        let rows: Vec<Party> = sqlx::query_as(statement)
-            .bind(movement.from.0)
-            .bind(movement.to.0)
-            .bind(movement.actor_account.0)
-            .fetch_all(&mut **tx)
-            .await?;
-        let actor_suspended = rows.iter().any(|party| party.line_suspended > 0);
-        let (mut from, mut to) = (None, None);
-        for party in rows {
-            match party.watched.id() {
-                id if id == movement.from => from = Some(party),
-                id if id == movement.to => to = Some(party),
-                _ => {}
-            }
-        }
-        Ok(Self {
-            from,
-            to,
-            actor_suspended,
-        })
-    }
-
     /// Who may move what: the checks that depend on the request alone.
     fn check_who(&self, movement: &Movement) -> Result<(), TransferError> {
         let kind_of = |party: &Option<Party>| -> Result<Option<AccountKind>, StoreError> {
@@ -715,11 +682,13 @@ impl Parties {
     /// sub-accounts below the same line, or (a top-up) a direct reseller below the platform. A
     /// suspension that commits while the movement runs is ordered after it, which read the line
     /// before.
-    pub(crate) fn check_move(&self, movement: &Movement) -> Result<(), TransferError> {
+    pub(crate) fn check_move(self, movement: &Movement) -> Result<Allowed, TransferError> {
         if self.actor_suspended {
             return Err(TransferError::OwnAccountSuspended);
         }
-        let (from, to) = self.both()?;
+        let (Some(from), Some(to)) = (self.from, self.to) else {
+            return Err(StoreError::Corrupt("an account of a movement vanished".into()).into());
+        };
         let amount = movement.credits.get();
         let sender = || {
             let (name, available) = (from.watched.name().to_owned(), from.watched.balance);
@@ -750,18 +719,18 @@ impl Parties {
             }),
         };
         if movement.from < movement.to {
-            sender().and_then(|()| receiver())
+            sender().and_then(|()| receiver())?;
         } else {
-            receiver().and_then(|()| sender())
+            receiver().and_then(|()| sender())?;
         }
+        Ok(Allowed { from, to })
     }
+}
 
-    fn both(&self) -> Result<(&Party, &Party), StoreError> {
-        self.from
-            .as_ref()
-            .zip(self.to.as_ref())
-            .ok_or_else(|| StoreError::Corrupt("an account of a movement vanished".into()))
-    }
+/// The two accounts of a movement that [`Parties::check_move`] allowed.
+pub(crate) struct Allowed {
+    from: Party,
+    to: Party,
 }
 
 /// A move made: its entry, the sender as it was left (with the rules watching it), and whether
@@ -772,18 +741,15 @@ pub(crate) struct Moved {
     pub(crate) receiver_has_webhook: bool,
 }
 
-/// Moves the credits between parties that [`Parties::check_move`] allowed, and records the entry.
+/// Moves the credits between the accounts [`Parties::check_move`] allowed, and records the entry.
 /// The update keeps its own conditions (`balance >= amount`, receiver active) so that the database
 /// itself never lets a balance go below zero, whatever the checks above it say.
 pub(crate) async fn move_credits(
     tx: &mut WriteTx,
     movement: &Movement,
-    parties: Parties,
+    Allowed { from, to }: Allowed,
     now: i64,
 ) -> Result<Moved, TransferError> {
-    let (Some(from), Some(to)) = (parties.from, parties.to) else {
-        return Err(StoreError::Corrupt("an account of a movement vanished".into()).into());
-    };
     let amount = movement.credits.get();
     let moved = sqlx::query(
         "UPDATE accounts SET balance = CASE WHEN id = $1 THEN balance - $3 ELSE balance + $3 END \
@@ -849,40 +815,49 @@ async fn find_first_answer(
     conn: &mut AnyConnection,
     movement: &Movement,
 ) -> Result<Option<FirstAnswer>, StoreError> {
-    let (actor_account, key) = (movement.actor_account.0, movement.key.as_str());
+    let (actor_account, key) = (movement.actor_account, movement.key.as_str());
     let found: Option<Option<i64>> = sqlx::query_scalar(
         "SELECT id FROM transfers WHERE actor_account_id = $1 AND idempotency_key = $2 \
          UNION ALL SELECT NULL FROM refused_requests WHERE actor_account_id = $1 AND idempotency_key = $2",
     )
-    .bind(actor_account)
+    .bind(actor_account.0)
     .bind(key)
     .fetch_optional(&mut *conn)
     .await?;
-    match found {
-        None => Ok(None),
-        Some(Some(id)) => {
-            let row: TransferRow = sqlx::query_as(concat!(
-                "SELECT ",
-                transfer_columns!(""),
-                " FROM transfers WHERE id = $1"
-            ))
-            .bind(id)
-            .fetch_one(conn)
-            .await?;
-            Ok(Some(FirstAnswer::Moved(row.try_into()?)))
-        }
-        Some(None) => {
-            let refused: RefusedRow = sqlx::query_as(
-                "SELECT kind, from_account_id, to_account_id, amount, note, reason, available, name \
-                 FROM refused_requests WHERE actor_account_id = $1 AND idempotency_key = $2",
-            )
-            .bind(actor_account)
-            .bind(key)
-            .fetch_one(conn)
-            .await?;
-            Ok(Some(FirstAnswer::Refused(refused)))
-        }
-    }
+    Ok(match found {
+        None => None,
+        Some(Some(id)) => Some(FirstAnswer::Moved(read_transfer(conn, id).await?)),
+        Some(None) => Some(FirstAnswer::Refused(
+            read_refusal(conn, actor_account, key).await?,
+        )),
+    })
+}
+
+async fn read_transfer(conn: &mut AnyConnection, id: i64) -> Result<Transfer, StoreError> {
+    let row: TransferRow = sqlx::query_as(concat!(
+        "SELECT ",
+        transfer_columns!(""),
+        " FROM transfers WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_one(conn)
+    .await?;
+    row.try_into()
+}
+
+async fn read_refusal(
+    conn: &mut AnyConnection,
+    actor_account: AccountId,
+    key: &str,
+) -> Result<RefusedRow, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT kind, from_account_id, to_account_id, amount, note, reason, available, name \
+         FROM refused_requests WHERE actor_account_id = $1 AND idempotency_key = $2",
+    )
+    .bind(actor_account.0)
+    .bind(key)
+    .fetch_one(conn)
+    .await?)
 }
 
 async fn insert_refusal(
@@ -913,6 +888,7 @@ async fn insert_refusal(
 }
 
 /// The first answer a request id got.
+#[derive(Clone)]
 enum FirstAnswer {
     Moved(Transfer),
     Refused(RefusedRow),
@@ -955,9 +931,23 @@ impl<'a> KeptRefusal<'a> {
             name,
         })
     }
+
+    /// The refusal as [`insert_refusal`] keeps it for `movement`.
+    fn row(&self, movement: &Movement) -> RefusedRow {
+        RefusedRow {
+            kind: movement.kind.as_str().to_owned(),
+            from_account_id: movement.from.0,
+            to_account_id: movement.to.0,
+            amount: movement.credits.get(),
+            note: movement.note.as_str().to_owned(),
+            reason: self.reason.to_owned(),
+            available: self.available,
+            name: self.name.map(str::to_owned),
+        }
+    }
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(Clone, sqlx::FromRow)]
 struct RefusedRow {
     kind: String,
     from_account_id: i64,

@@ -47,6 +47,17 @@ async fn watched_customer() -> (ledger::testing::TestDatabase, Ledger, WorkedExa
     (db, ledger, example)
 }
 
+/// Customer One with 30 credits, topped up to 40 from its parent when it falls below 10.
+async fn replenished_customer() -> (ledger::testing::TestDatabase, Ledger, WorkedExample) {
+    let (db, ledger, example) = with_worked_example().await;
+    grant(&ledger, &example.direct, example.customer_one, 30).await;
+    ledger
+        .set_balance_rules(&example.direct, example.customer_one, &replenish(10, 40))
+        .await
+        .unwrap();
+    (db, ledger, example)
+}
+
 #[tokio::test]
 async fn a_balance_falling_below_its_threshold_alerts_once_per_crossing() {
     let (_db, ledger, example) = watched_customer().await;
@@ -133,12 +144,7 @@ async fn a_movement_refused_after_its_debit_fires_nothing() {
 
 #[tokio::test]
 async fn usage_below_the_level_tops_the_account_up_from_its_parent_once() {
-    let (_db, ledger, example) = with_worked_example().await;
-    grant(&ledger, &example.direct, example.customer_one, 30).await;
-    ledger
-        .set_balance_rules(&example.direct, example.customer_one, &replenish(10, 40))
-        .await
-        .unwrap();
+    let (_db, ledger, example) = replenished_customer().await;
 
     let debit = usage_debit(example.customer_one, 25);
     let spent = ledger.usage(&platform(&ledger), &debit).await.unwrap();
@@ -171,6 +177,48 @@ async fn usage_below_the_level_tops_the_account_up_from_its_parent_once() {
 
     spend(&ledger, example.customer_one, 5).await; // 35: above the level, nothing happens
     assert_eq!(balance(&ledger, example.customer_one).await, 35);
+    assert_verified(&ledger).await;
+}
+
+/// A replenish moves balances outside the movement that set it off; the movements after it in the
+/// same batch see the balances it left: the parent's, lower, and the account's, topped up.
+#[tokio::test]
+async fn movements_after_a_replenish_in_the_same_batch_see_the_balances_it_left() {
+    let (_db, ledger, example) = replenished_customer().await;
+    let platform = platform(&ledger);
+
+    // Queued together, in this order, so that the writer takes them as one batch.
+    let (usage, grant, more_usage) = {
+        let spend = |credits| {
+            let (ledger, platform) = (ledger.clone(), platform.clone());
+            let debit = usage_debit(example.customer_one, credits);
+            tokio::spawn(async move { ledger.usage(&platform, &debit).await })
+        };
+        let usage = spend(25); // 30 → 5: tops up to 40, from the direct reseller's 70 → 35
+        let grant = {
+            let (ledger, direct) = (ledger.clone(), example.direct.clone());
+            let request = transfer_request(example.reseller_one, 50);
+            tokio::spawn(async move { ledger.grant(&direct, &request).await })
+        };
+        let more_usage = spend(30); // 40 → 10
+        (usage, grant, more_usage)
+    };
+
+    usage.await.unwrap().unwrap();
+    let refused = grant.await.unwrap();
+    assert!(
+        matches!(
+            refused,
+            Err(ledger::TransferError::NotEnoughCredits {
+                available: 35,
+                requested: 50
+            })
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(more_usage.await.unwrap().unwrap().from_balance_after, 10);
+    assert_eq!(balance(&ledger, example.customer_one).await, 10);
+    assert_eq!(balance(&ledger, example.direct.account()).await, 35);
     assert_verified(&ledger).await;
 }
 
@@ -250,12 +298,7 @@ async fn a_chain_of_replenishes_climbs_the_tree_once_per_account_and_ends() {
 
 #[tokio::test]
 async fn a_revoke_does_not_refill_what_the_parent_took_back() {
-    let (_db, ledger, example) = with_worked_example().await;
-    grant(&ledger, &example.direct, example.customer_one, 30).await;
-    ledger
-        .set_balance_rules(&example.direct, example.customer_one, &replenish(10, 40))
-        .await
-        .unwrap();
+    let (_db, ledger, example) = replenished_customer().await;
 
     ledger
         .revoke(&example.direct, &transfer_request(example.customer_one, 25))

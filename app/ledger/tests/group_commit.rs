@@ -44,6 +44,16 @@ async fn grant_at_once(
     answers
 }
 
+/// Twenty grants of 5, which use up the direct reseller's 100 credits exactly, and a grant of 150,
+/// which can never be paid.
+fn all_credits_and_too_much(example: &WorkedExample) -> (Vec<TransferRequest>, TransferRequest) {
+    let targets = example.sub_accounts();
+    let grants = (0..20)
+        .map(|i| transfer_request(targets[i % 3], 5))
+        .collect();
+    (grants, transfer_request(example.reseller_two, 150))
+}
+
 #[tokio::test]
 async fn concurrent_grants_share_commits() {
     let (_db, ledger, example) = with_worked_example().await;
@@ -67,12 +77,7 @@ async fn concurrent_grants_share_commits() {
 async fn a_refused_member_gets_its_own_error_and_the_rest_of_its_batch_commits() {
     let (_db, ledger, example) = with_worked_example().await;
     let before = ledger.group_commit_stats();
-    let targets = example.sub_accounts();
-    // Twenty grants of 5 use up the 100 credits exactly; 150 in the middle can never be paid.
-    let mut requests: Vec<_> = (0..20)
-        .map(|i| transfer_request(targets[i % 3], 5))
-        .collect();
-    let too_much = transfer_request(example.reseller_two, 150);
+    let (mut requests, too_much) = all_credits_and_too_much(&example);
     requests.insert(10, too_much.clone());
 
     let mut answers = grant_at_once(&ledger, &example, requests).await;
@@ -122,6 +127,44 @@ async fn the_same_request_id_twice_in_one_batch_moves_once_and_the_second_replay
         transfers_before + 1
     );
     assert_eq!(balance(&ledger, example.reseller_one).await, 60);
+    assert_verified(&ledger).await;
+}
+
+/// A request id refused for lack of credits and sent again later in the same batch gets its first
+/// answer, kept in the batch, even though the balance has moved since: the same refusal, in the same
+/// words, with no second refusal written (which the unique index would refuse, breaking the batch).
+#[tokio::test]
+async fn a_request_id_refused_in_a_batch_is_refused_the_same_way_later_in_it() {
+    let (_db, ledger, example) = with_worked_example().await;
+    let before = ledger.group_commit_stats();
+    let (mut requests, too_much) = all_credits_and_too_much(&example);
+    requests.insert(5, too_much.clone());
+    requests.insert(15, too_much);
+
+    let mut answers = grant_at_once(&ledger, &example, requests).await;
+
+    let retried = answers.remove(15);
+    let first = answers.remove(5);
+    assert!(answers.iter().all(Result::is_ok), "{answers:?}");
+    for refused in [first, retried] {
+        assert!(
+            matches!(
+                refused,
+                Err(TransferError::NotEnoughCredits {
+                    available: 75,
+                    requested: 150
+                })
+            ),
+            "{refused:?}"
+        );
+    }
+    let grouped = since(&ledger, before);
+    assert_eq!(
+        (grouped.movements, grouped.applied_alone),
+        (22, 0),
+        "{grouped:?}"
+    );
+    assert_eq!(balance(&ledger, example.direct.account()).await, 0);
     assert_verified(&ledger).await;
 }
 
@@ -309,11 +352,11 @@ async fn a_ledger_whose_writer_is_gone_answers_with_a_store_error() {
     );
 }
 
-/// PostgreSQL: a member of a batch deadlocks with another transaction and is chosen as the victim.
-/// It alone is rolled back (to its savepoint), the rest of the batch commits, and it is applied
-/// again on its own: its caller never sees the deadlock.
+/// PostgreSQL: a batch deadlocks with another transaction while it locks its accounts, and is chosen
+/// as the victim. It is rolled back and each of its movements is applied again on its own: no
+/// caller sees the deadlock.
 #[tokio::test]
-async fn a_member_that_deadlocks_is_applied_alone_after_its_batch() {
+async fn a_batch_that_deadlocks_is_applied_again_movement_by_movement() {
     let (db, ledger, example) = with_worked_example().await;
     if ledger.backend() == Backend::Sqlite {
         return; // one writer at a time: SQLite cannot deadlock
@@ -328,7 +371,7 @@ async fn a_member_that_deadlocks_is_applied_alone_after_its_batch() {
     other.execute("BEGIN").await.unwrap();
     lock(&mut other, two).await;
 
-    // One batch: the first grant locks `direct`, the second then waits for `two`.
+    // One batch: it locks `direct`, `one` and `two` in id order, and waits for `two`.
     let batch = {
         let (ledger, actor) = (ledger.clone(), example.direct.clone());
         let (to_one, to_two) = (transfer_request(one, 10), transfer_request(two, 10));
@@ -338,7 +381,7 @@ async fn a_member_that_deadlocks_is_applied_alone_after_its_batch() {
     };
     wait_for_a_lock_wait(&db).await;
     // The other transaction now waits for `direct`: a cycle, which PostgreSQL breaks after its
-    // deadlock_timeout by cancelling the statement that waited first, the batch's second grant.
+    // deadlock_timeout by cancelling the statement that waited first, the batch's.
     lock(&mut other, direct).await;
     other.execute("COMMIT").await.unwrap();
 
@@ -348,7 +391,7 @@ async fn a_member_that_deadlocks_is_applied_alone_after_its_batch() {
     let grouped = since(&ledger, before);
     assert_eq!(
         (grouped.batches, grouped.movements, grouped.applied_alone),
-        (1, 1, 1),
+        (0, 0, 2),
         "{grouped:?}"
     );
     assert_eq!(balance(&ledger, direct).await, 80);

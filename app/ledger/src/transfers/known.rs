@@ -1,0 +1,216 @@
+//! What a batch of movements must know before it moves anything, read for the whole batch in two
+//! statements rather than for each movement: both accounts of every movement (on PostgreSQL locked,
+//! in ascending id order), which actors a suspension reaches, and the first answers their request
+//! ids already have. Each movement is then checked in memory against the accounts as the movements
+//! before it in the batch left them, and the batch's writes are its only statements per movement.
+
+use std::collections::{HashMap, HashSet};
+
+use super::{
+    FirstAnswer, Movement, Parties, Party, RefusedRow, Transfer, read_refusal, read_transfer,
+};
+use crate::StoreError;
+use crate::accounts::AccountId;
+use crate::alerts::watched_columns;
+use crate::db::{Backend, WriteTx};
+
+pub(crate) struct Known {
+    /// Every account of the batch's movements, as the batch has left it so far.
+    accounts: HashMap<AccountId, Party>,
+    /// The ids `accounts` was read for (padded, see [`padded`]), to read them again.
+    account_ids: Vec<i64>,
+    /// Actors whose account, or one above it, is suspended.
+    suspended_actors: HashSet<AccountId>,
+    /// First answers by (acting account, request id): those found, and those given in the batch.
+    answers: HashMap<(AccountId, String), FirstAnswer>,
+}
+
+impl Known {
+    pub(crate) async fn read(
+        tx: &mut WriteTx,
+        movements: &[&Movement],
+    ) -> Result<Self, StoreError> {
+        let mut account_ids: Vec<i64> = movements
+            .iter()
+            .flat_map(|movement| [movement.from.0, movement.to.0])
+            .collect();
+        account_ids.sort_unstable();
+        account_ids.dedup();
+        let mut known = Self {
+            accounts: HashMap::with_capacity(account_ids.len()),
+            account_ids: padded(account_ids),
+            suspended_actors: HashSet::new(),
+            answers: HashMap::new(),
+        };
+        known.read_accounts(tx).await?;
+        known.read_lines_and_answers(tx, movements).await?;
+        Ok(known)
+    }
+
+    /// The movement's accounts as they stand now, and whether a suspension reaches its actor.
+    pub(crate) fn parties(&self, movement: &Movement) -> Parties {
+        Parties {
+            from: self.accounts.get(&movement.from).cloned(),
+            to: self.accounts.get(&movement.to).cloned(),
+            actor_suspended: self.suspended_actors.contains(&movement.actor_account),
+        }
+    }
+
+    pub(super) fn first_answer(&self, movement: &Movement) -> Option<FirstAnswer> {
+        let key = (movement.actor_account, movement.key.as_str().to_owned());
+        self.answers.get(&key).cloned()
+    }
+
+    /// Learns what a movement just recorded did. A replenish it set off moved other balances
+    /// through statements of its own, so then the accounts are read again instead.
+    pub(super) async fn learn_move(
+        &mut self,
+        tx: &mut WriteTx,
+        movement: &Movement,
+        transfer: &Transfer,
+        replenished: bool,
+    ) -> Result<(), StoreError> {
+        if replenished {
+            self.read_accounts(tx).await?;
+        } else {
+            for (account, balance) in [
+                (transfer.from, transfer.from_balance_after),
+                (transfer.to, transfer.to_balance_after),
+            ] {
+                if let Some(party) = self.accounts.get_mut(&account) {
+                    party.watched.balance = balance;
+                }
+            }
+        }
+        self.learn_answer(movement, FirstAnswer::Moved(transfer.clone()));
+        Ok(())
+    }
+
+    /// Learns a refusal just kept, for a later movement of the batch with the same request id.
+    pub(super) fn learn_refusal(&mut self, movement: &Movement, refused: RefusedRow) {
+        self.learn_answer(movement, FirstAnswer::Refused(refused));
+    }
+
+    fn learn_answer(&mut self, movement: &Movement, answer: FirstAnswer) {
+        let key = (movement.actor_account, movement.key.as_str().to_owned());
+        self.answers.insert(key, answer);
+    }
+
+    async fn read_accounts(&mut self, tx: &mut WriteTx) -> Result<(), StoreError> {
+        let lock = match tx.backend() {
+            Backend::Sqlite => "",
+            Backend::Postgres => " FOR UPDATE",
+        };
+        let statement = format!(
+            "SELECT kind, status, {}, \
+             (SELECT COUNT(*) FROM webhooks w WHERE w.account_id = accounts.id) AS webhooks \
+             FROM accounts WHERE id IN ({}) ORDER BY id{lock}",
+            watched_columns!(),
+            placeholders(1, self.account_ids.len()),
+        );
+        let mut query = sqlx::query_as::<_, Party>(&statement);
+        for id in &self.account_ids {
+            query = query.bind(*id);
+        }
+        let parties = query.fetch_all(&mut **tx).await?;
+        self.accounts = parties
+            .into_iter()
+            .map(|party| (party.watched.id(), party))
+            .collect();
+        Ok(())
+    }
+
+    /// Which actors a suspension reaches (each actor's line, up the tree), and which request ids
+    /// have an answer: two questions, one statement, since both are plain reads and every
+    /// statement is a round trip to the database.
+    async fn read_lines_and_answers(
+        &mut self,
+        tx: &mut WriteTx,
+        movements: &[&Movement],
+    ) -> Result<(), StoreError> {
+        let mut actors: Vec<i64> = movements.iter().map(|m| m.actor_account.0).collect();
+        actors.sort_unstable();
+        actors.dedup();
+        let actors = padded(actors);
+        let requests = padded(
+            movements
+                .iter()
+                .map(|m| (m.actor_account.0, m.key.as_str()))
+                .collect(),
+        );
+        let first_request = actors.len() + 1;
+        let request_terms: Vec<String> = (0..requests.len())
+            .map(|n| {
+                let at = first_request + 2 * n;
+                format!(
+                    "(actor_account_id = ${at} AND idempotency_key = ${})",
+                    at + 1
+                )
+            })
+            .collect();
+        let requested = request_terms.join(" OR ");
+        let statement = format!(
+            "WITH RECURSIVE line (actor, id, parent_id, status) AS ( \
+                 SELECT id, id, parent_id, status FROM accounts WHERE id IN ({}) \
+                 UNION ALL \
+                 SELECT line.actor, a.id, a.parent_id, a.status FROM accounts a \
+                 JOIN line ON a.id = line.parent_id) \
+             SELECT 'suspended' AS found, actor, NULL AS idempotency_key, NULL AS id \
+             FROM line WHERE status = 'suspended' \
+             UNION ALL SELECT 'transfer', actor_account_id, idempotency_key, id \
+             FROM transfers WHERE {requested} \
+             UNION ALL SELECT 'refusal', actor_account_id, idempotency_key, NULL \
+             FROM refused_requests WHERE {requested}",
+            placeholders(1, actors.len()),
+        );
+        let mut query = sqlx::query_as::<_, (String, i64, Option<String>, Option<i64>)>(&statement);
+        for actor in &actors {
+            query = query.bind(*actor);
+        }
+        for (actor, key) in &requests {
+            query = query.bind(*actor).bind(*key);
+        }
+        let found = query.fetch_all(&mut **tx).await?;
+        // Answers found are rare (a retry): each is then read in full.
+        for (what, actor, key, id) in found {
+            let actor = AccountId(actor);
+            let answer = match (what.as_str(), key, id) {
+                ("suspended", None, None) => {
+                    self.suspended_actors.insert(actor);
+                    continue;
+                }
+                ("transfer", Some(key), Some(id)) => {
+                    (key, FirstAnswer::Moved(read_transfer(tx, id).await?))
+                }
+                ("refusal", Some(key), None) => {
+                    let refused = read_refusal(tx, actor, &key).await?;
+                    (key, FirstAnswer::Refused(refused))
+                }
+                (what, ..) => {
+                    return Err(StoreError::Corrupt(format!(
+                        "a batch's reads found an incomplete {what:?}"
+                    )));
+                }
+            };
+            self.answers.insert((actor, answer.0), answer.1);
+        }
+        Ok(())
+    }
+}
+
+/// `items` repeated to the next power of two: statements then come in a handful of
+/// shapes, each prepared once per connection, instead of one shape per batch size.
+fn padded<T: Clone>(mut items: Vec<T>) -> Vec<T> {
+    if let Some(first) = items.first().cloned() {
+        items.resize(items.len().next_power_of_two(), first);
+    }
+    items
+}
+
+/// `$from, …` for `count` parameters.
+fn placeholders(from: usize, count: usize) -> String {
+    (from..from + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
