@@ -23,9 +23,7 @@ use crate::accounts::AccountId;
 use crate::actor::Actor;
 use crate::clock::Clock;
 use crate::db::WriteTx;
-use crate::transfers::{
-    Known, Moved, Movement, Transfer, TransferError, TransferKind, move_credits,
-};
+use crate::transfers::{Known, Moved, Movement, Transfer, TransferError, TransferKind};
 use crate::values::{Credits, IdempotencyKey, MAX_CREDITS_PER_TRANSFER, Note};
 use crate::webhooks::{self, Event};
 use crate::{Ledger, StoreError};
@@ -299,34 +297,70 @@ pub(crate) async fn after_move(
             sender,
             receiver_has_webhook,
         } = moved;
-        // Usage pays the platform, which has no webhook.
-        if receiver_has_webhook && kind != TransferKind::Usage {
+        if tells_receiver(kind, receiver_has_webhook) {
             let event = Event::transfer_received(&transfer);
             webhooks::enqueue(tx, event, &[transfer.to], clock).await?;
         }
-        let before = sender.balance + transfer.amount;
-        let crossed = |level: i64| before >= level && sender.balance < level;
         let Some(parent) = sender.parent_id() else {
             continue;
         };
-        if let Some(level) = sender.alert_below.filter(|&level| crossed(level)) {
+        let crossed = Crossed::by(kind, &sender, sender.balance + transfer.amount);
+        if let Some(level) = crossed.alert {
             let alert =
                 insert_alert(tx, "low_balance", &sender, parent, level, &transfer, clock).await?;
             let event = Event::low_balance(alert, &sender, level, &transfer);
             webhooks::enqueue(tx, event, &[sender.id(), parent], clock).await?;
         }
-        let rule = sender.replenish_below.zip(sender.replenish_to);
-        if let Some((below, up_to)) = rule.filter(|&(below, _)| crossed(below))
-            && kind != TransferKind::Revoke
+        if let Some(rule) = crossed.replenish
             && topped_up.insert(sender.id)
         {
-            let rule = Replenish { below, up_to };
             next = replenish(tx, &sender, parent, rule, &transfer, clock)
                 .await?
                 .map(|grant| (TransferKind::Grant, grant));
         }
     }
     Ok(!topped_up.is_empty())
+}
+
+/// Whether a movement sets nothing off: no event for its receiver, no level of its sender's crossed.
+/// `sender` holds the rules watching the sender and its balance before the movement.
+pub(crate) fn sets_off_nothing(
+    kind: TransferKind,
+    sender: &Watched,
+    amount: i64,
+    receiver_has_webhook: bool,
+) -> bool {
+    let mut after = sender.clone();
+    after.balance -= amount;
+    let crossed = Crossed::by(kind, &after, sender.balance);
+    !tells_receiver(kind, receiver_has_webhook)
+        && (sender.parent_id.is_none() || (crossed.alert.is_none() && crossed.replenish.is_none()))
+}
+
+/// Usage pays the platform, which has no webhook.
+fn tells_receiver(kind: TransferKind, receiver_has_webhook: bool) -> bool {
+    receiver_has_webhook && kind != TransferKind::Usage
+}
+
+/// The levels a movement took its sender's balance below.
+struct Crossed {
+    alert: Option<i64>,
+    /// A revoke does not refill what the parent took back.
+    replenish: Option<Replenish>,
+}
+
+impl Crossed {
+    /// `sender` as the movement left it, with its balance `before` it.
+    fn by(kind: TransferKind, sender: &Watched, before: i64) -> Self {
+        let crossed = |level: i64| before >= level && sender.balance < level;
+        let rule = sender.replenish_below.zip(sender.replenish_to);
+        Self {
+            alert: sender.alert_below.filter(|&level| crossed(level)),
+            replenish: rule
+                .filter(|&(below, _)| crossed(below) && kind != TransferKind::Revoke)
+                .map(|(below, up_to)| Replenish { below, up_to }),
+        }
+    }
 }
 
 /// The parent's grant that tops `account` up to the rule's level, or its failure alert. Returns the
@@ -355,10 +389,10 @@ async fn replenish(
         key: IdempotencyKey::parse(&format!("auto-replenish-{}", trigger.id))
             .map_err(|e| store(e.to_string()))?,
     };
-    let parties = Known::read(tx, &[&grant]).await?.parties(&grant);
-    match parties.check_move(&grant) {
+    let mut known = Known::read(tx, &[&grant]).await?;
+    match known.parties(&grant).check_move(&grant) {
         Ok(allowed) => {
-            let moved = move_credits(tx, &grant, allowed, clock.now()).await?;
+            let moved = known.move_now(tx, &grant, allowed, clock.now()).await?;
             tracing::info!(account = %grant.to, id = moved.transfer.id, "auto-replenished");
             Ok(Some(moved))
         }

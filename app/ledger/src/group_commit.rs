@@ -3,17 +3,17 @@
 //! wait for a busy parent's row lock.
 //!
 //! Callers queue their movement and wait for its answer. The writer takes the first movement
-//! waiting and every other one already queued, at most [`max_batch`], with no timer: a lone call
+//! waiting and every other one already queued, at most [`MAX_BATCH`], with no timer: a lone call
 //! goes straight through, and batches grow by themselves while a commit is under way. Each member
 //! is checked on its own against the accounts as the members before it left them ([`decide`]), so
 //! a refusal writes nothing but its kept answer. Answers go out after the commit, never before.
 //!
-//! On PostgreSQL each member has a savepoint: when its own statement fails (a deadlock with
-//! another server's batch, a timeout), it is rolled back to it and applied again after the batch,
-//! in a transaction of its own. SQLite's one writer has nothing to deadlock with and no savepoints
-//! (two statements fewer per member): a failed statement breaks the batch. When the batch cannot go
-//! on or does not commit, every member is applied again alone: a transient failure reaches no
-//! caller, and no caller hears "applied" from a batch that failed.
+//! The batch reads what its members need in two statements ([`Known`]), and the moves that set
+//! nothing off are written together at its end: all their balances in one statement, all their
+//! entries in another. No member has a savepoint: a failed statement (on PostgreSQL a deadlock with
+//! another server's batch, a timeout) breaks the batch. When the batch cannot go on or does not
+//! commit, every member is applied again alone: a transient failure reaches no caller, and no
+//! caller hears "applied" from a batch that failed.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -27,23 +27,15 @@ use crate::StoreError;
 use crate::clock::Clock;
 use crate::db::{Backend, Db, WriteTx, is_transient};
 use crate::live::{self, Commits};
-use crate::transfers::{
-    Applied, Known, Movement, TransferError, Undecided, answer_after_failure, decide,
-};
+use crate::transfers::{Applied, Known, Movement, TransferError, answer_after_failure, decide};
 
 /// Movements queued beyond this wait to be queued: memory stays bounded under any load.
 const QUEUE: usize = 1024;
 
 /// The most movements in one transaction: enough to reach the disk's speed, few enough that one
-/// batch never holds the write lock for long. On PostgreSQL each member's savepoint is a
-/// subtransaction, and one transaction with more than 64 of them that wrote overflows the cache
-/// every other session's snapshots consult.
-fn max_batch(backend: Backend) -> usize {
-    match backend {
-        Backend::Sqlite => 256,
-        Backend::Postgres => 64,
-    }
-}
+/// batch never holds the write lock for long (and its statements stay far below either backend's
+/// limit on parameters).
+const MAX_BATCH: usize = 256;
 
 /// Tries of a movement applied alone, when a deadlock or a serialization failure (another server's
 /// batch held what it needed) ends one.
@@ -140,10 +132,9 @@ fn writer_gone() -> TransferError {
 
 /// The writer: one batch at a time, each the first movement waiting plus whatever queued behind it.
 async fn run(shared: Shared, mut waiting: mpsc::Receiver<Job>) {
-    let max = max_batch(shared.db.backend());
-    let mut batch = Vec::with_capacity(max);
-    while waiting.recv_many(&mut batch, max).await > 0 {
-        let jobs = std::mem::replace(&mut batch, Vec::with_capacity(max));
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while waiting.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let jobs = std::mem::replace(&mut batch, Vec::with_capacity(MAX_BATCH));
         // A panic drops this batch's replies (its callers hear of a store failure), not the writer.
         let committed = AssertUnwindSafe(commit_batch(&shared, jobs))
             .catch_unwind()
@@ -185,9 +176,8 @@ async fn commit_batch(shared: &Shared, jobs: Vec<Job>) {
     }
 }
 
-/// Applies every member in `tx`, each under its own savepoint, commits once and answers them.
-/// Returns the members still to apply alone: those whose own statement failed, or all of them when
-/// the batch broke or did not commit.
+/// Applies every member in `tx`, commits once and answers them. Returns the members still to apply
+/// alone: all of them when the batch broke or did not commit, none otherwise.
 async fn apply_together(shared: &Shared, mut tx: WriteTx, jobs: Vec<Job>) -> Vec<Job> {
     let Shared {
         db,
@@ -204,52 +194,46 @@ async fn apply_together(shared: &Shared, mut tx: WriteTx, jobs: Vec<Job>) -> Vec
         abandon(tx).await;
         return jobs;
     }
-    let movements: Vec<&Movement> = jobs.iter().map(|job| &job.movement).collect();
-    let mut known = match Known::read(&mut tx, &movements).await {
-        Ok(known) => known,
+    let answers = async {
+        let movements: Vec<&Movement> = jobs.iter().map(|job| &job.movement).collect();
+        let mut known = Known::read(&mut tx, &movements).await?;
+        let mut decided = Vec::with_capacity(size);
+        for job in &jobs {
+            job.span.record("batch", size);
+            let decision = decide(&mut tx, &mut known, &job.movement, &job.clock)
+                .instrument(job.span.clone())
+                .await?;
+            decided.push(decision);
+        }
+        known.flush(&mut tx).await?;
+        let answers: Vec<_> = decided
+            .into_iter()
+            .zip(&jobs)
+            .map(|(decision, job)| decision.answer(&known, &job.movement))
+            .collect();
+        Ok::<_, TransferError>(answers)
+    }
+    .await;
+    let answers = match answers {
+        Ok(answers) => answers,
         Err(error) => {
-            tracing::warn!(%error, "could not read the batch's accounts; applying its movements alone");
+            tracing::warn!(%error, "the batch broke; applying its movements alone");
             abandon(tx).await;
             return jobs;
         }
     };
-    let mut decided = Vec::with_capacity(size);
-    let mut alone = Vec::new();
-    let mut jobs = jobs.into_iter();
-    while let Some(job) = jobs.next() {
-        job.span.record("batch", size);
-        match decide(&mut tx, &mut known, &job.movement, &job.clock)
-            .instrument(job.span.clone())
-            .await
-        {
-            Ok(answer) => decided.push((job, answer)),
-            Err(Undecided::Member(error)) => {
-                tracing::warn!(parent: &job.span, %error, "rolled back in its batch; applying it alone");
-                alone.push(job);
-            }
-            Err(Undecided::Batch(error)) => {
-                tracing::warn!(%error, "the batch broke; applying its movements alone");
-                abandon(tx).await;
-                alone.push(job);
-                alone.extend(jobs);
-                alone.extend(decided.into_iter().map(|(job, _)| job));
-                return alone;
-            }
-        }
-    }
     if let Err(error) = commit(tx, commits).await {
         tracing::warn!(%error, "the batch did not commit; applying its movements alone");
-        alone.extend(decided.into_iter().map(|(job, _)| job));
-        return alone;
+        return jobs;
     }
     counters.batches.fetch_add(1, Ordering::Relaxed);
     counters
         .movements
-        .fetch_add(decided.len() as u64, Ordering::Relaxed);
-    for (job, answer) in decided {
+        .fetch_add(answers.len() as u64, Ordering::Relaxed);
+    for (job, answer) in jobs.into_iter().zip(answers) {
         job.answer(answer);
     }
-    alone
+    Vec::new()
 }
 
 /// One movement in a transaction of its own, tried again after a deadlock or a serialization
@@ -278,26 +262,19 @@ async fn once_alone(
 ) -> Result<Result<Applied, TransferError>, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     db.lock_keys(&mut tx, &[movement.turn()]).await?;
-    let mut known = match Known::read(&mut tx, &[movement]).await {
-        Ok(known) => known,
-        Err(error) => {
-            abandon(tx).await;
-            return match error {
-                StoreError::Database(error) => Err(error),
-                other => Ok(Err(other.into())),
-            };
-        }
-    };
-    match decide(&mut tx, &mut known, movement, clock).await {
+    let answer = async {
+        let mut known = Known::read(&mut tx, &[movement]).await?;
+        let decision = decide(&mut tx, &mut known, movement, clock).await?;
+        known.flush(&mut tx).await?;
+        Ok::<_, TransferError>(decision.answer(&known, movement))
+    }
+    .await;
+    match answer {
         Ok(answer) => {
             commit(tx, commits).await?;
             Ok(answer)
         }
-        Err(Undecided::Member(error)) => {
-            abandon(tx).await;
-            Err(error)
-        }
-        Err(Undecided::Batch(error)) => {
+        Err(error) => {
             abandon(tx).await;
             match error {
                 TransferError::Store(StoreError::Database(error)) => Err(error),

@@ -27,13 +27,13 @@ use std::fmt;
 use std::ops::Deref;
 use std::str::FromStr;
 
-use sqlx::{AnyConnection, Executor};
+use sqlx::AnyConnection;
 
 use crate::accounts::{AccountId, AccountKind, AccountStatus, ReadError};
 use crate::actor::{Actor, Operator};
 use crate::alerts::{self, Watched};
 use crate::clock::Clock;
-use crate::db::{Backend, Db, WriteTx, is_unique_violation};
+use crate::db::{Db, WriteTx, is_unique_violation};
 use crate::transfer_pages::TransferQuery;
 use crate::values::{Credits, IdempotencyKey, Note};
 use crate::{Ledger, StoreError};
@@ -481,17 +481,33 @@ impl Ledger {
     }
 }
 
-/// Why a movement applied in a shared transaction got no answer.
-pub(crate) enum Undecided {
-    /// PostgreSQL: its own statement failed (a deadlock, a timeout, a lost race on the unique
-    /// index); it was rolled back to its savepoint, and the transaction goes on without it.
-    Member(sqlx::Error),
-    /// The transaction cannot go on: on SQLite, any failure of a movement (it has no savepoint); on
-    /// PostgreSQL, a failed rollback to the savepoint.
-    Batch(TransferError),
+/// What deciding a movement came to.
+pub(crate) enum Decided {
+    /// Its answer, which holds once the transaction commits.
+    Now(Result<Applied, TransferError>),
+    /// It moves, in the batch's writes that [`Known::flush`] makes together; its answer is its
+    /// transfer as the flush recorded it ([`Known::recorded`]).
+    Deferred,
 }
 
-/// Applies one movement inside `tx`, which holds the movement's request-id turn
+impl Decided {
+    /// The movement's answer, once what was deferred is written.
+    pub(crate) fn answer(
+        self,
+        known: &Known,
+        movement: &Movement,
+    ) -> Result<Applied, TransferError> {
+        match self {
+            Self::Now(answer) => answer,
+            Self::Deferred => Ok(Applied {
+                transfer: known.recorded(movement)?,
+                replayed: false,
+            }),
+        }
+    }
+}
+
+/// Decides one movement inside `tx`, which holds the movement's request-id turn
 /// ([`Movement::turn`]). The answer holds once `tx` commits.
 ///
 /// Every check is made in memory, against the accounts and answers `known` read for the batch as
@@ -500,111 +516,58 @@ pub(crate) enum Undecided {
 /// so that a retry after the balances change cannot move credits for an id already refused. A
 /// movement earlier in `tx` with the same request id is this one's first answer.
 ///
-/// On PostgreSQL each movement has a savepoint of its own, so that a deadlock with another
-/// server's batch undoes this movement only. SQLite has one writer and nothing to deadlock with: a
-/// statement that fails there breaks the batch, whose movements are then applied alone, and it is
-/// spared two statements per movement.
+/// A movement that sets nothing off (no webhook event, no alert, no replenish) is deferred: the
+/// batch writes the balances and entries of all such movements in two statements. A movement that
+/// sets something off is written at once, with everything deferred before it, so that what it sets
+/// off finds the database as the batch has left it.
+///
+/// Errors: the transaction cannot go on (a statement failed, or what it read was not valid), and
+/// none of it may commit; its movements are then applied again, each alone. No savepoints: they
+/// would cost two statements per movement, and a failure is rare (on PostgreSQL a deadlock with
+/// another server, which only a replenish, locking its payer late, can still meet).
 pub(crate) async fn decide(
     tx: &mut WriteTx,
     known: &mut Known,
     movement: &Movement,
     clock: &Clock,
-) -> Result<Result<Applied, TransferError>, Undecided> {
-    let savepoint = tx.backend() == Backend::Postgres;
-    if savepoint {
-        execute(tx, "SAVEPOINT movement")
-            .await
-            .map_err(|error| Undecided::Batch(error.into()))?;
-    }
-    let answer = match attempt(tx, known, movement, clock).await {
-        Ok(Attempt::Moved(transfer)) => Ok(Applied {
-            transfer,
-            replayed: false,
-        }),
-        Ok(Attempt::Answered(answer)) => answer,
-        Ok(Attempt::Refused(refusal)) => {
-            if let Some(kept) = KeptRefusal::of(&refusal) {
-                if let Err(error) = insert_refusal(tx, movement, &kept, clock.now()).await {
-                    return undo(tx, savepoint, error.into()).await;
-                }
-                known.learn_refusal(movement, kept.row(movement));
-            }
-            Err(refusal)
-        }
-        Err(error) => return undo(tx, savepoint, error).await,
-    };
-    if savepoint {
-        execute(tx, "RELEASE SAVEPOINT movement")
-            .await
-            .map_err(|error| Undecided::Batch(error.into()))?;
-    }
-    Ok(answer)
-}
-
-/// Undoes the movement that failed with `error`. With its savepoint rolled back, a failed
-/// statement leaves it undecided (to apply alone) and any other failure is its answer; without a
-/// savepoint, the whole transaction must go.
-async fn undo(
-    tx: &mut WriteTx,
-    savepoint: bool,
-    error: TransferError,
-) -> Result<Result<Applied, TransferError>, Undecided> {
-    if !savepoint {
-        return Err(Undecided::Batch(error));
-    }
-    let undone = async {
-        execute(tx, "ROLLBACK TO SAVEPOINT movement").await?;
-        execute(tx, "RELEASE SAVEPOINT movement").await
-    };
-    match (undone.await, error) {
-        (Err(_), error) => Err(Undecided::Batch(error)),
-        (Ok(()), TransferError::Store(StoreError::Database(error))) => {
-            Err(Undecided::Member(error))
-        }
-        // Nothing of an attempt that failed stays, e.g. a transfer recorded but unreadable.
-        (Ok(()), other) => Ok(Err(other)),
-    }
-}
-
-async fn execute(conn: &mut AnyConnection, statement: &str) -> Result<(), sqlx::Error> {
-    conn.execute(statement).await.map(drop)
-}
-
-/// What one attempt at a movement came to.
-enum Attempt {
-    Moved(Transfer),
-    /// Answered without moving: the request id's first answer, or a key reused.
-    Answered(Result<Applied, TransferError>),
-    /// The accounts refused (credits, a suspension); nothing was written.
-    Refused(TransferError),
-}
-
-/// Every check of a movement, in the order its errors are promised, then the move and its entry;
-/// the caller holds the request id's turn.
-async fn attempt(
-    tx: &mut WriteTx,
-    known: &mut Known,
-    movement: &Movement,
-    clock: &Clock,
-) -> Result<Attempt, TransferError> {
+) -> Result<Decided, TransferError> {
     let parties = known.parties(movement);
     // Who first: an account outside the actor's reach gets the same answer with any key.
-    parties.check_who(movement)?;
+    if let Err(refusal) = parties.check_who(movement) {
+        return Ok(Decided::Now(Err(refusal)));
+    }
+    if known.is_deferred(movement) {
+        // A second movement with the same request id: the first's transfer, with its id.
+        known.flush(tx).await?;
+    }
     if let Some(first) = known.first_answer(movement) {
-        return Ok(Attempt::Answered(movement.replay(first)));
+        return Ok(Decided::Now(movement.replay(first)));
     }
     match parties.check_move(movement) {
-        Ok(allowed) => {
-            let moved = move_credits(tx, movement, allowed, clock.now()).await?;
-            let transfer = moved.transfer.clone();
-            let replenished = alerts::after_move(tx, movement.kind, moved, clock).await?;
-            known
-                .learn_move(tx, movement, &transfer, replenished)
-                .await?;
-            Ok(Attempt::Moved(transfer))
+        Ok(allowed) if allowed.sets_off_nothing(movement) => {
+            known.defer(movement, allowed, clock.now());
+            Ok(Decided::Deferred)
         }
-        Err(TransferError::Store(error)) => Err(TransferError::Store(error)),
-        Err(refusal) => Ok(Attempt::Refused(refusal)),
+        Ok(allowed) => {
+            let moved = known.move_now(tx, movement, allowed, clock.now()).await?;
+            let transfer = moved.transfer.clone();
+            if alerts::after_move(tx, movement.kind, moved, clock).await? {
+                // A replenish moved balances through statements of its own.
+                known.read_accounts(tx).await?;
+            }
+            Ok(Decided::Now(Ok(Applied {
+                transfer,
+                replayed: false,
+            })))
+        }
+        Err(TransferError::Store(error)) => Err(error.into()),
+        Err(refusal) => {
+            if let Some(kept) = KeptRefusal::of(&refusal) {
+                insert_refusal(tx, movement, &kept, clock.now()).await?;
+                known.learn_refusal(movement, kept.row(movement));
+            }
+            Ok(Decided::Now(Err(refusal)))
+        }
     }
 }
 
@@ -733,6 +696,17 @@ pub(crate) struct Allowed {
     to: Party,
 }
 
+impl Allowed {
+    fn sets_off_nothing(&self, movement: &Movement) -> bool {
+        alerts::sets_off_nothing(
+            movement.kind,
+            &self.from.watched,
+            movement.credits.get(),
+            self.to.webhooks > 0,
+        )
+    }
+}
+
 /// A move made: its entry, the sender as it was left (with the rules watching it), and whether
 /// the receiver has a webhook to tell.
 pub(crate) struct Moved {
@@ -741,71 +715,90 @@ pub(crate) struct Moved {
     pub(crate) receiver_has_webhook: bool,
 }
 
-/// Moves the credits between the accounts [`Parties::check_move`] allowed, and records the entry.
-/// The update keeps its own conditions (`balance >= amount`, receiver active) so that the database
-/// itself never lets a balance go below zero, whatever the checks above it say.
-pub(crate) async fn move_credits(
-    tx: &mut WriteTx,
-    movement: &Movement,
-    Allowed { from, to }: Allowed,
-    now: i64,
-) -> Result<Moved, TransferError> {
-    let amount = movement.credits.get();
-    let moved = sqlx::query(
-        "UPDATE accounts SET balance = CASE WHEN id = $1 THEN balance - $3 ELSE balance + $3 END \
-         WHERE (id = $1 AND (balance >= $3 OR kind = 'platform')) OR (id = $2 AND status = 'active')",
-    )
-    .bind(movement.from.0)
-    .bind(movement.to.0)
-    .bind(amount)
-    .execute(&mut **tx)
-    .await?;
-    if moved.rows_affected() != 2 {
-        return Err(StoreError::Corrupt(format!(
-            "{movement} changed {} balances",
-            moved.rows_affected()
-        ))
-        .into());
+/// Moves balances by `changes` (account, credits in minus credits out) in one statement that keeps
+/// its own condition: no balance but the platform's goes below zero, whatever the checks above it
+/// said (the schema's CHECK says it once more).
+async fn move_balances(tx: &mut WriteTx, changes: &[(i64, i64)]) -> Result<(), StoreError> {
+    if changes.is_empty() {
+        return Ok(());
     }
-    let mut sender = from.watched;
-    sender.balance -= amount;
-    let to_balance_after = to.watched.balance + amount;
-    let id: i64 = sqlx::query_scalar(
+    let whens: Vec<String> = (0..changes.len())
+        .map(|n| format!("WHEN ${} THEN CAST(${} AS BIGINT)", 2 * n + 1, 2 * n + 2))
+        .collect();
+    let ids: Vec<String> = (0..changes.len())
+        .map(|n| format!("${}", 2 * n + 1))
+        .collect();
+    let change = format!("CASE id {} END", whens.join(" "));
+    let statement = format!(
+        "UPDATE accounts SET balance = balance + {change} \
+         WHERE id IN ({}) AND (balance + {change} >= 0 OR kind = 'platform')",
+        ids.join(", ")
+    );
+    let mut query = sqlx::query(&statement).persistent(false);
+    for (account, credits) in changes {
+        query = query.bind(*account).bind(*credits);
+    }
+    let moved = query.execute(&mut **tx).await?;
+    if moved.rows_affected() != changes.len() as u64 {
+        return Err(StoreError::Corrupt(format!(
+            "{} of {} balances moved",
+            moved.rows_affected(),
+            changes.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Records `transfers` (their ids not yet known) with their request ids, in one statement, in the
+/// order given: ids ascend in that order, as the ledger's replay in `verify` reads them. Returns the
+/// ids, in the same order.
+async fn record_entries(
+    tx: &mut WriteTx,
+    transfers: &[(Transfer, String)],
+) -> Result<Vec<i64>, StoreError> {
+    const COLUMNS: usize = 11;
+    let rows: Vec<String> = (0..transfers.len())
+        .map(|n| {
+            let first = n * COLUMNS + 1;
+            let row: Vec<String> = (first..first + COLUMNS).map(|p| format!("${p}")).collect();
+            format!("({})", row.join(", "))
+        })
+        .collect();
+    let statement = format!(
         "INSERT INTO transfers (kind, from_account_id, to_account_id, amount, note, actor_account_id, \
          actor, idempotency_key, from_balance_after, to_balance_after, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
-    )
-    .bind(movement.kind.as_str())
-    .bind(movement.from.0)
-    .bind(movement.to.0)
-    .bind(amount)
-    .bind(movement.note.as_str())
-    .bind(movement.actor_account.0)
-    .bind(movement.actor_name.as_str())
-    .bind(movement.key.as_str())
-    .bind(sender.balance)
-    .bind(to_balance_after)
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await?;
-    let transfer = Transfer {
-        id,
-        kind: movement.kind,
-        from: movement.from,
-        to: movement.to,
-        amount,
-        note: movement.note.as_str().to_owned(),
-        actor_account: movement.actor_account,
-        actor: movement.actor_name.clone(),
-        from_balance_after: sender.balance,
-        to_balance_after,
-        created_at: now,
-    };
-    Ok(Moved {
-        transfer,
-        sender,
-        receiver_has_webhook: to.webhooks > 0,
-    })
+         VALUES {} RETURNING id, actor_account_id, idempotency_key",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query_as::<_, (i64, i64, String)>(&statement).persistent(false);
+    for (transfer, key) in transfers {
+        query = query
+            .bind(transfer.kind.as_str())
+            .bind(transfer.from.0)
+            .bind(transfer.to.0)
+            .bind(transfer.amount)
+            .bind(transfer.note.as_str())
+            .bind(transfer.actor_account.0)
+            .bind(transfer.actor.as_str())
+            .bind(key.as_str())
+            .bind(transfer.from_balance_after)
+            .bind(transfer.to_balance_after)
+            .bind(transfer.created_at);
+    }
+    let recorded = query.fetch_all(&mut **tx).await?;
+    // Matched by request id, which is unique, rather than trusting the order of RETURNING.
+    let ids: std::collections::HashMap<(i64, &str), i64> = recorded
+        .iter()
+        .map(|(id, actor, key)| ((*actor, key.as_str()), *id))
+        .collect();
+    transfers
+        .iter()
+        .map(|(transfer, key)| {
+            ids.get(&(transfer.actor_account.0, key.as_str()))
+                .copied()
+                .ok_or_else(|| StoreError::Corrupt(format!("entry {key:?} not recorded")))
+        })
+        .collect()
 }
 
 /// The first answer given to the movement's request id: the transfer it made, or the refusal kept

@@ -168,10 +168,9 @@ async fn a_request_id_refused_in_a_batch_is_refused_the_same_way_later_in_it() {
     assert_verified(&ledger).await;
 }
 
-/// A movement whose own statement fails after it has written (here a trigger refuses its entry)
-/// leaves nothing behind: on PostgreSQL its savepoint is rolled back, on SQLite (no savepoints) the
-/// whole batch is, and its other members are applied alone. Everyone else's grant stands, and the
-/// failed one's caller hears of a store error.
+/// A movement whose statement fails after its balances have moved (here a trigger refuses its
+/// entry) leaves nothing behind: the whole batch is rolled back and its members are applied alone.
+/// Everyone else's grant stands, and the failed one's caller hears of a store error.
 #[tokio::test]
 async fn a_movement_whose_statement_fails_leaves_nothing_and_the_rest_of_its_batch_stands() {
     let (db, ledger, example) = with_worked_example().await;

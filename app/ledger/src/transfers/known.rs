@@ -1,13 +1,16 @@
-//! What a batch of movements must know before it moves anything, read for the whole batch in two
+//! What a batch of movements knows and has yet to write. It reads, for the whole batch in two
 //! statements rather than for each movement: both accounts of every movement (on PostgreSQL locked,
 //! in ascending id order), which actors a suspension reaches, and the first answers their request
 //! ids already have. Each movement is then checked in memory against the accounts as the movements
-//! before it in the batch left them, and the batch's writes are its only statements per movement.
+//! before it in the batch left them, and a move that sets nothing off is made in memory too, for
+//! [`Known::flush`] to write with the others: all their balances in one statement, all their
+//! entries in another.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{
-    FirstAnswer, Movement, Parties, Party, RefusedRow, Transfer, read_refusal, read_transfer,
+    Allowed, FirstAnswer, Moved, Movement, Parties, Party, RefusedRow, Transfer, move_balances,
+    read_refusal, read_transfer, record_entries,
 };
 use crate::StoreError;
 use crate::accounts::AccountId;
@@ -23,6 +26,9 @@ pub(crate) struct Known {
     suspended_actors: HashSet<AccountId>,
     /// First answers by (acting account, request id): those found, and those given in the batch.
     answers: HashMap<(AccountId, String), FirstAnswer>,
+    /// Movements checked and made in memory, with their request ids, that [`Known::flush`] is yet
+    /// to write.
+    deferred: Vec<(Transfer, String)>,
 }
 
 impl Known {
@@ -41,6 +47,7 @@ impl Known {
             account_ids: padded(account_ids),
             suspended_actors: HashSet::new(),
             answers: HashMap::new(),
+            deferred: Vec::new(),
         };
         known.read_accounts(tx).await?;
         known.read_lines_and_answers(tx, movements).await?;
@@ -61,29 +68,89 @@ impl Known {
         self.answers.get(&key).cloned()
     }
 
-    /// Learns what a movement just recorded did. A replenish it set off moved other balances
-    /// through statements of its own, so then the accounts are read again instead.
-    pub(super) async fn learn_move(
+    /// Whether a movement with this one's request id waits in [`Known::flush`].
+    pub(super) fn is_deferred(&self, movement: &Movement) -> bool {
+        self.deferred.iter().any(|(transfer, key)| {
+            transfer.actor_account == movement.actor_account && key == movement.key.as_str()
+        })
+    }
+
+    /// Makes the move in memory, for the next [`Known::flush`] to write.
+    pub(super) fn defer(&mut self, movement: &Movement, allowed: Allowed, now: i64) {
+        let amount = movement.credits.get();
+        let transfer = Transfer {
+            id: 0,
+            kind: movement.kind,
+            from: movement.from,
+            to: movement.to,
+            amount,
+            note: movement.note.as_str().to_owned(),
+            actor_account: movement.actor_account,
+            actor: movement.actor_name.clone(),
+            from_balance_after: allowed.from.watched.balance - amount,
+            to_balance_after: allowed.to.watched.balance + amount,
+            created_at: now,
+        };
+        for (account, balance) in [
+            (transfer.from, transfer.from_balance_after),
+            (transfer.to, transfer.to_balance_after),
+        ] {
+            if let Some(party) = self.accounts.get_mut(&account) {
+                party.watched.balance = balance;
+            }
+        }
+        self.deferred
+            .push((transfer, movement.key.as_str().to_owned()));
+    }
+
+    /// Writes every deferred move: all their balances in one statement, all their entries in
+    /// another, in the order they were made.
+    pub(crate) async fn flush(&mut self, tx: &mut WriteTx) -> Result<(), StoreError> {
+        if self.deferred.is_empty() {
+            return Ok(());
+        }
+        let mut changes: BTreeMap<i64, i64> = BTreeMap::new();
+        for (transfer, _) in &self.deferred {
+            *changes.entry(transfer.from.0).or_default() -= transfer.amount;
+            *changes.entry(transfer.to.0).or_default() += transfer.amount;
+        }
+        changes.retain(|_, credits| *credits != 0);
+        move_balances(tx, &changes.into_iter().collect::<Vec<_>>()).await?;
+        let ids = record_entries(tx, &self.deferred).await?;
+        for ((mut transfer, key), id) in std::mem::take(&mut self.deferred).into_iter().zip(ids) {
+            transfer.id = id;
+            self.answers
+                .insert((transfer.actor_account, key), FirstAnswer::Moved(transfer));
+        }
+        Ok(())
+    }
+
+    /// Makes and writes the move now (with every move deferred before it), for what it sets off.
+    pub(crate) async fn move_now(
         &mut self,
         tx: &mut WriteTx,
         movement: &Movement,
-        transfer: &Transfer,
-        replenished: bool,
-    ) -> Result<(), StoreError> {
-        if replenished {
-            self.read_accounts(tx).await?;
-        } else {
-            for (account, balance) in [
-                (transfer.from, transfer.from_balance_after),
-                (transfer.to, transfer.to_balance_after),
-            ] {
-                if let Some(party) = self.accounts.get_mut(&account) {
-                    party.watched.balance = balance;
-                }
-            }
+        allowed: Allowed,
+        now: i64,
+    ) -> Result<Moved, StoreError> {
+        let mut sender = allowed.from.watched.clone();
+        sender.balance -= movement.credits.get();
+        let receiver_has_webhook = allowed.to.webhooks > 0;
+        self.defer(movement, allowed, now);
+        self.flush(tx).await?;
+        Ok(Moved {
+            transfer: self.recorded(movement)?,
+            sender,
+            receiver_has_webhook,
+        })
+    }
+
+    /// The transfer a flushed move recorded.
+    pub(crate) fn recorded(&self, movement: &Movement) -> Result<Transfer, StoreError> {
+        match self.first_answer(movement) {
+            Some(FirstAnswer::Moved(transfer)) => Ok(transfer),
+            _ => Err(StoreError::Corrupt(format!("{movement} was not recorded"))),
         }
-        self.learn_answer(movement, FirstAnswer::Moved(transfer.clone()));
-        Ok(())
     }
 
     /// Learns a refusal just kept, for a later movement of the batch with the same request id.
@@ -96,7 +163,8 @@ impl Known {
         self.answers.insert(key, answer);
     }
 
-    async fn read_accounts(&mut self, tx: &mut WriteTx) -> Result<(), StoreError> {
+    /// Reads the batch's accounts (again, after a replenish moved some of them).
+    pub(super) async fn read_accounts(&mut self, tx: &mut WriteTx) -> Result<(), StoreError> {
         let lock = match tx.backend() {
             Backend::Sqlite => "",
             Backend::Postgres => " FOR UPDATE",
