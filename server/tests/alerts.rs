@@ -180,14 +180,21 @@ async fn each_bad_level_has_its_own_typed_refusal() {
     assert_eq!(unchanged, BalanceRules::default());
 }
 
-#[tokio::test]
-async fn a_balance_falling_below_its_level_is_an_unread_alert_until_the_alerts_are_opened() {
-    let app = TestApp::spawn().await;
+/// The direct reseller, signed in, once it has taken Customer One below its alert level of 10.
+async fn customer_one_below_its_alert_level(app: &TestApp) -> Browser {
     let direct = app.signed_in("direct").await;
     let customer = app.example.customer_one.0;
     save(&direct, customer, form("10", "", "")).await.unwrap();
     transfer(&direct, customer, "30").await;
     transfer(&direct, customer, "-25").await;
+    direct
+}
+
+#[tokio::test]
+async fn a_balance_falling_below_its_level_is_an_unread_alert_until_the_alerts_are_opened() {
+    let app = TestApp::spawn().await;
+    let direct = customer_one_below_its_alert_level(&app).await;
+    let customer = app.example.customer_one.0;
 
     assert_eq!(direct.call(UnreadAlerts {}).await.unwrap(), 1);
     let alerts = direct.call(Alerts {}).await.unwrap();
@@ -211,6 +218,21 @@ async fn a_balance_falling_below_its_level_is_an_unread_alert_until_the_alerts_a
     // Another reseller sees none of it.
     let other = app.signed_in("reseller1").await;
     assert!(other.call(Alerts {}).await.unwrap().is_empty());
+}
+
+/// A page arrives with the bell's count in it, not a 0 for the browser to correct.
+#[tokio::test]
+async fn every_page_arrives_with_its_unread_alerts_on_the_bell() {
+    let app = TestApp::spawn().await;
+    let direct = customer_one_below_its_alert_level(&app).await;
+
+    for path in ["/reseller/customers", "/transfers", "/webhooks"] {
+        let html = direct.fetch(path).await.text().await.unwrap();
+        assert!(
+            html.contains(r#"aria-label="Alerts, 1 unread""#),
+            "{path}: the bell is not rendered with its count"
+        );
+    }
 }
 
 #[tokio::test]

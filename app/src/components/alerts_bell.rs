@@ -30,6 +30,13 @@ impl AlertsBell {
         expect_context()
     }
 
+    /// Waits for the count the page loads with. The top bar waits for it, so that the server renders
+    /// the count itself: hydration keeps the server's text, so a bar rendered before the count was
+    /// read would say 0 and go on saying it.
+    pub async fn loaded(&self) {
+        let _ = self.loaded.await;
+    }
+
     /// Reads the unread count again.
     pub fn refresh(&self) {
         self.refreshed.dispatch(());

@@ -54,6 +54,7 @@ pub fn Layout() -> impl IntoView {
                 <header class="topbar">
                     <Suspense fallback=|| view! { <span class="muted">"Loading account…"</span> }>
                         {move || Suspend::new(async move {
+                            bell.loaded().await;
                             match own.account.await {
                                 Ok(account) => view! { <TopBar account /> }.into_any(),
                                 Err(error) => view! { <ErrorNote error /> }.into_any(),
