@@ -73,6 +73,9 @@ struct Shared {
     commits: Commits,
 }
 
+/// What a caller hears of its movement.
+type Answer = Result<Applied, TransferError>;
+
 /// A movement waiting for its batch, with what its caller needs back.
 struct Job {
     movement: Movement,
@@ -80,7 +83,7 @@ struct Job {
     clock: Clock,
     /// The caller's span, so that what the writer does for this movement is logged under it.
     span: tracing::Span,
-    reply: oneshot::Sender<Result<Applied, TransferError>>,
+    reply: oneshot::Sender<Answer>,
 }
 
 impl Writer {
@@ -169,7 +172,7 @@ async fn commit_batch(shared: &Shared, jobs: Vec<Job>) {
         .applied_alone
         .fetch_add(alone.len() as u64, Ordering::Relaxed);
     for job in alone {
-        let answer = apply_alone(db, commits, &job.movement, &job.clock)
+        let answer = apply_alone(db, commits, &job)
             .instrument(job.span.clone())
             .await;
         job.answer(answer);
@@ -194,27 +197,10 @@ async fn apply_together(shared: &Shared, mut tx: WriteTx, jobs: Vec<Job>) -> Vec
         abandon(tx).await;
         return jobs;
     }
-    let answers = async {
-        let movements: Vec<&Movement> = jobs.iter().map(|job| &job.movement).collect();
-        let mut known = Known::read(&mut tx, &movements).await?;
-        let mut decided = Vec::with_capacity(size);
-        for job in &jobs {
-            job.span.record("batch", size);
-            let decision = decide(&mut tx, &mut known, &job.movement, &job.clock)
-                .instrument(job.span.clone())
-                .await?;
-            decided.push(decision);
-        }
-        known.flush(&mut tx).await?;
-        let answers: Vec<_> = decided
-            .into_iter()
-            .zip(&jobs)
-            .map(|(decision, job)| decision.answer(&known, &job.movement))
-            .collect();
-        Ok::<_, TransferError>(answers)
+    for job in &jobs {
+        job.span.record("batch", size);
     }
-    .await;
-    let answers = match answers {
+    let answers = match apply(&mut tx, &jobs).await {
         Ok(answers) => answers,
         Err(error) => {
             tracing::warn!(%error, "the batch broke; applying its movements alone");
@@ -236,43 +222,48 @@ async fn apply_together(shared: &Shared, mut tx: WriteTx, jobs: Vec<Job>) -> Vec
     Vec::new()
 }
 
+/// Checks every member in order against what the ones before it left, and writes the moves: the
+/// answers, which hold once `tx` commits. An error breaks them all.
+async fn apply(tx: &mut WriteTx, jobs: &[Job]) -> Result<Vec<Answer>, TransferError> {
+    let movements: Vec<&Movement> = jobs.iter().map(|job| &job.movement).collect();
+    let mut known = Known::read(tx, &movements).await?;
+    let mut decided = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let decision = decide(tx, &mut known, &job.movement, &job.clock)
+            .instrument(job.span.clone())
+            .await?;
+        decided.push(decision);
+    }
+    known.flush(tx).await?;
+    Ok(decided
+        .into_iter()
+        .zip(jobs)
+        .map(|(decision, job)| decision.answer(&known, &job.movement))
+        .collect())
+}
+
 /// One movement in a transaction of its own, tried again after a deadlock or a serialization
 /// failure.
-async fn apply_alone(
-    db: &Db,
-    commits: &Commits,
-    movement: &Movement,
-    clock: &Clock,
-) -> Result<Applied, TransferError> {
+async fn apply_alone(db: &Db, commits: &Commits, job: &Job) -> Answer {
     let mut attempt = 1;
     loop {
-        match once_alone(db, commits, movement, clock).await {
+        match once_alone(db, commits, job).await {
             Ok(answer) => return answer,
             Err(error) if attempt < ALONE_ATTEMPTS && is_transient(&error) => attempt += 1,
-            Err(error) => return answer_after_failure(db, movement, error).await,
+            Err(error) => return answer_after_failure(db, &job.movement, error).await,
         }
     }
 }
 
-async fn once_alone(
-    db: &Db,
-    commits: &Commits,
-    movement: &Movement,
-    clock: &Clock,
-) -> Result<Result<Applied, TransferError>, sqlx::Error> {
+async fn once_alone(db: &Db, commits: &Commits, job: &Job) -> Result<Answer, sqlx::Error> {
     let mut tx = db.begin_write().await?;
-    db.lock_keys(&mut tx, &[movement.turn()]).await?;
-    let answer = async {
-        let mut known = Known::read(&mut tx, &[movement]).await?;
-        let decision = decide(&mut tx, &mut known, movement, clock).await?;
-        known.flush(&mut tx).await?;
-        Ok::<_, TransferError>(decision.answer(&known, movement))
-    }
-    .await;
-    match answer {
-        Ok(answer) => {
+    db.lock_keys(&mut tx, &[job.movement.turn()]).await?;
+    match apply(&mut tx, std::slice::from_ref(job)).await {
+        Ok(mut answers) => {
             commit(tx, commits).await?;
-            Ok(answer)
+            Ok(answers.pop().unwrap_or_else(|| {
+                Err(StoreError::Corrupt(format!("{} had no answer", job.movement)).into())
+            }))
         }
         Err(error) => {
             abandon(tx).await;
@@ -307,7 +298,7 @@ async fn abandon(tx: WriteTx) {
 }
 
 impl Job {
-    fn answer(self, answer: Result<Applied, TransferError>) {
+    fn answer(self, answer: Answer) {
         self.span.in_scope(|| match &answer {
             Ok(applied) if applied.replayed => tracing::info!("first answer replayed"),
             Ok(applied) => tracing::info!(id = applied.id, "transfer recorded"),

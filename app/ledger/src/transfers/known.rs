@@ -146,7 +146,7 @@ impl Known {
     }
 
     /// The transfer a flushed move recorded.
-    pub(crate) fn recorded(&self, movement: &Movement) -> Result<Transfer, StoreError> {
+    pub(super) fn recorded(&self, movement: &Movement) -> Result<Transfer, StoreError> {
         match self.first_answer(movement) {
             Some(FirstAnswer::Moved(transfer)) => Ok(transfer),
             _ => Err(StoreError::Corrupt(format!("{movement} was not recorded"))),
@@ -155,12 +155,8 @@ impl Known {
 
     /// Learns a refusal just kept, for a later movement of the batch with the same request id.
     pub(super) fn learn_refusal(&mut self, movement: &Movement, refused: RefusedRow) {
-        self.learn_answer(movement, FirstAnswer::Refused(refused));
-    }
-
-    fn learn_answer(&mut self, movement: &Movement, answer: FirstAnswer) {
         let key = (movement.actor_account, movement.key.as_str().to_owned());
-        self.answers.insert(key, answer);
+        self.answers.insert(key, FirstAnswer::Refused(refused));
     }
 
     /// Reads the batch's accounts (again, after a replenish moved some of them).
