@@ -285,10 +285,24 @@ fn advisory_lock_id(key: &str) -> i64 {
 impl Backend {
     /// `column` with A-Z folded to a-z and every other character left as stored: SQLite's `lower()`
     /// does exactly that, PostgreSQL's does it under the "C" collation.
-    pub(crate) fn ascii_lower(self, column: &str) -> String {
+    fn ascii_lower(self, column: &str) -> String {
         match self {
             Self::Sqlite => format!("lower({column})"),
             Self::Postgres => format!("lower({column} COLLATE \"C\")"),
+        }
+    }
+
+    /// "`column` holds `text` somewhere, A-Z matched regardless of case", `text` being a placeholder
+    /// bound to a [`crate::SearchText`]. A position test rather than `LIKE '%text%'`: PostgreSQL
+    /// estimates a literal pattern from its characters (a few dozen rows of a million, when "invoice"
+    /// matched 71,597), so that it read and sorted every transfer of the account (0.3 s) instead of
+    /// walking the time index until a page is full (0.5 ms); a position test gets its default
+    /// estimate, a third, whatever the text.
+    pub(crate) fn contains(self, column: &str, text: &str) -> String {
+        let column = self.ascii_lower(column);
+        match self {
+            Self::Sqlite => format!("instr({column}, {text}) > 0"),
+            Self::Postgres => format!("strpos({column}, {text}) > 0"),
         }
     }
 }

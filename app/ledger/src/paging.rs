@@ -37,20 +37,6 @@ impl SearchText {
     pub(crate) fn prefix_end(&self) -> String {
         format!("{}\u{10FFFF}", self.0)
     }
-
-    /// A `LIKE … ESCAPE '\'` pattern for "contains this text".
-    pub(crate) fn contains_pattern(&self) -> String {
-        let mut pattern = String::with_capacity(self.0.len() + 2);
-        pattern.push('%');
-        for c in self.0.chars() {
-            if matches!(c, '%' | '_' | '\\') {
-                pattern.push('\\');
-            }
-            pattern.push(c);
-        }
-        pattern.push('%');
-        pattern
-    }
 }
 
 /// A value bound to a placeholder of a [`Statement`].
@@ -141,12 +127,6 @@ mod tests {
             "acme tel"
         );
         assert_eq!(SearchText::parse("École").unwrap().as_str(), "École");
-    }
-
-    #[test]
-    fn wildcards_in_a_search_are_taken_literally() {
-        let text = SearchText::parse("50%_off\\").unwrap();
-        assert_eq!(text.contains_pattern(), "%50\\%\\_off\\\\%");
     }
 
     #[test]

@@ -166,9 +166,8 @@ impl History<'_> {
             common += &format!(" AND t.kind = '{}'", kind.as_str());
         }
         if let Some(note) = &self.query.note {
-            let pattern = statement.text(note.contains_pattern());
-            let note = self.backend.ascii_lower("t.note");
-            common += &format!(" AND {note} LIKE {pattern} ESCAPE '\\'");
+            let text = statement.text(note.as_str().to_owned());
+            common += &format!(" AND {}", self.backend.contains("t.note", &text));
         }
         let order = if self.newest_first() { "DESC" } else { "ASC" };
         if let Some(cursor) = self.cursor {
