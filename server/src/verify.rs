@@ -36,6 +36,9 @@ pub fn print(report: &VerifyReport) {
     for parent in &report.totals_drift {
         println!("TOTALS  account {parent}: the kept totals of its sub-accounts differ from them");
     }
+    for account in &report.stale_marks {
+        println!("MARK  account {account}: its newest transfer is not the one it is marked with");
+    }
     if report.is_clean() {
         println!("OK: every balance equals the ledger");
     } else {

@@ -94,6 +94,9 @@ pub struct VerifyReport {
     /// Parents whose kept totals (how many sub-accounts of each kind and status, and their credits)
     /// differ from their sub-accounts.
     pub totals_drift: Vec<AccountId>,
+    /// Accounts whose mark of their newest transfer (what live updates and pages sorted by balance
+    /// read) is not their newest transfer.
+    pub stale_marks: Vec<AccountId>,
 }
 
 impl VerifyReport {
@@ -104,6 +107,7 @@ impl VerifyReport {
             && self.wrong_balances_after.is_empty()
             && self.outside_the_tree.is_empty()
             && self.totals_drift.is_empty()
+            && self.stale_marks.is_empty()
     }
 }
 
@@ -114,6 +118,7 @@ struct AccountRow {
     kind: String,
     name: String,
     balance: i64,
+    last_transfer_id: Option<i64>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -134,6 +139,8 @@ struct Replayed {
     kind: AccountKind,
     /// Credits in minus credits out, so far in the replay.
     balance: i64,
+    /// The last transfer replayed that moved this account.
+    newest: Option<i64>,
 }
 
 impl Ledger {
@@ -141,16 +148,18 @@ impl Ledger {
     /// time, and in one snapshot, so transfers committing meanwhile are wholly in or wholly out.
     pub async fn verify(&self, _operator: &Operator) -> Result<VerifyReport, StoreError> {
         let mut tx = self.db.begin_snapshot().await?;
-        let accounts: Vec<AccountRow> =
-            sqlx::query_as("SELECT id, parent_id, kind, name, balance FROM accounts ORDER BY id")
-                .fetch_all(&mut *tx)
-                .await?;
+        let accounts: Vec<AccountRow> = sqlx::query_as(
+            "SELECT id, parent_id, kind, name, balance, last_transfer_id FROM accounts ORDER BY id",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
         let mut replayed = HashMap::with_capacity(accounts.len());
         for account in &accounts {
             let state = Replayed {
                 parent: account.parent_id.map(AccountId),
                 kind: account.kind.parse()?,
                 balance: 0,
+                newest: None,
             };
             replayed.insert(AccountId(account.id), state);
         }
@@ -182,6 +191,7 @@ impl Ledger {
             wrong_balances_after: Vec::new(),
             outside_the_tree: Vec::new(),
             totals_drift: totals_drift.into_iter().map(AccountId).collect(),
+            stale_marks: Vec::new(),
         };
         let mut transfers = sqlx::query_as::<_, TransferRow>(
             "SELECT id, kind, from_account_id, to_account_id, amount, actor_account_id, \
@@ -203,7 +213,12 @@ impl Ledger {
             } else if account.balance < 0 {
                 report.negative.push(id);
             }
-            let ledger_balance = replayed.get(&id).map_or(0, |state| state.balance);
+            let (ledger_balance, newest) = replayed
+                .get(&id)
+                .map_or((0, None), |state| (state.balance, state.newest));
+            if account.last_transfer_id != newest {
+                report.stale_marks.push(id);
+            }
             if account.balance != ledger_balance {
                 report.drifts.push(Drift {
                     account: id,
@@ -236,6 +251,7 @@ fn replay(
             StoreError::Corrupt(format!("transfer {} names no account {account}", row.id))
         })?;
         state.balance += change;
+        state.newest = Some(row.id);
         if state.balance != recorded {
             report.wrong_balances_after.push(WrongBalanceAfter {
                 transfer: row.id,

@@ -1,6 +1,7 @@
 //! `verify` finds what sums alone cannot: a recorded balance that the ledger's own history
-//! contradicts, and credits that moved outside the tree. Each test tampers with the database behind
-//! the ledger's back and expects the report to name the row.
+//! contradicts, credits that moved outside the tree, and an account not marked with its newest
+//! transfer. Each test tampers with the database behind the ledger's back and expects the report
+//! to name the row.
 
 use ledger::testing::{
     TestDatabase, actor, assert_verified, neighbours, operator, transfer_request,
@@ -160,4 +161,23 @@ async fn verify_names_each_transfer_that_moved_credits_outside_the_tree() {
     assert_eq!(named, forged);
     assert!(report.drifts.is_empty() && report.wrong_balances_after.is_empty());
     assert_eq!(report.total, 0);
+}
+
+#[tokio::test]
+async fn verify_names_an_account_not_marked_with_its_newest_transfer() {
+    let (db, ledger, example) = with_worked_example().await;
+    let older = grant(&ledger, &example.direct, example.reseller_one, 2).await;
+    grant(&ledger, &example.direct, example.reseller_one, 3).await;
+    assert_verified(&ledger).await;
+
+    db.tamper(&format!(
+        "UPDATE accounts SET last_transfer_id = {} WHERE id = {}",
+        older.id, example.reseller_one
+    ))
+    .await;
+
+    let report = ledger.verify(&operator()).await.unwrap();
+    assert!(!report.is_clean(), "{report:?}");
+    assert_eq!(report.stale_marks, [example.reseller_one]);
+    assert!(report.drifts.is_empty() && report.wrong_balances_after.is_empty());
 }
