@@ -77,6 +77,11 @@ pub struct Db {
     /// file lock with SQLite's busy timeout (whose back-off sleeps put 100 ms and more on the
     /// slowest transfers). Other processes on the same file still wait on the busy timeout.
     writers: Option<Arc<Mutex<()>>>,
+    /// Where write transactions run: on SQLite one connection of their own. A SQLite connection
+    /// drops its whole page cache when it finds that another has written since its last
+    /// transaction, so writers taking turns on the pool's connections each read again the hundreds
+    /// of pages a batch touches. On PostgreSQL, the pool itself.
+    writer: AnyPool,
 }
 
 /// A write transaction; on SQLite it also holds this process's writer turn until it ends.
@@ -163,11 +168,22 @@ impl Db {
                 .await
                 .map_err(ConnectError::Configure)?;
         }
-        let writers = (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(())));
+        let (writers, writer) = match backend {
+            Backend::Sqlite => {
+                let writer = pool_options
+                    .max_connections(1)
+                    .connect_with(options)
+                    .await
+                    .map_err(ConnectError::Connect)?;
+                (Some(Arc::new(Mutex::new(()))), writer)
+            }
+            Backend::Postgres => (None, pool.clone()),
+        };
         let db = Self {
             pool,
             backend,
             writers,
+            writer,
         };
         db.migrate().await?;
         Ok(db)
@@ -203,8 +219,8 @@ impl Db {
             None => None,
         };
         let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.writer.begin().await?,
         };
         Ok(WriteTx {
             tx,
@@ -270,6 +286,7 @@ impl Db {
     }
 
     pub async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 }
