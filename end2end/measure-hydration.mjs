@@ -1,5 +1,7 @@
-// Time from navigation to `body[data-hydrated="true"]` (the app's own marker, set by its first
-// effect) on one page, in Chromium, cold cache and warm cache. Prints p50 and max per case.
+// Time from navigation to `body[data-hydrated="true"]` (the app's own marker, set once the page
+// has hydrated) on one page, in Chromium, cold cache and warm cache, and the wasm a cold visit
+// downloads (the main module and the page's chunks, as sent: compressed). Prints p50 and max per
+// case.
 //
 //   node measure-hydration.mjs http://127.0.0.1:3000 /reseller/customers [runs]
 //
@@ -33,22 +35,42 @@ await page.getByLabel('Password').fill('creditdesk-demo');
 await page.getByRole('button', { name: 'Sign in' }).click();
 await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
 
+/** Bytes of wasm received over the network (encoded body; none when from the cache). */
+let wasmBytes = 0;
+const wasmDownloads = [];
+page.on('requestfinished', (request) => {
+  if (new URL(request.url()).pathname.endsWith('.wasm')) {
+    wasmDownloads.push(request.sizes().then((sizes) => (wasmBytes += Math.max(0, sizes.responseBodySize))));
+  }
+});
+async function takeWasmBytes() {
+  await Promise.all(wasmDownloads.splice(0));
+  const bytes = wasmBytes;
+  wasmBytes = 0;
+  return bytes;
+}
+
 async function timeOnce(cold) {
   if (cold) {
     const cdp = await context.newCDPSession(page);
     await cdp.send('Network.clearBrowserCache');
     await cdp.detach();
   }
+  await takeWasmBytes();
   await page.goto(`${base}${path}`);
   await page.waitForFunction(() => window.__hydratedAt !== undefined, null, { timeout: 30_000 });
-  return page.evaluate(() => window.__hydratedAt);
+  return { time: await page.evaluate(() => window.__hydratedAt), bytes: await takeWasmBytes() };
 }
 
 for (const cold of [true, false]) {
-  const times = [];
-  for (let i = 0; i < runs; i++) times.push(await timeOnce(cold));
-  times.sort((a, b) => a - b);
+  const runsOf = [];
+  for (let i = 0; i < runs; i++) runsOf.push(await timeOnce(cold));
+  const times = runsOf.map((run) => run.time).sort((a, b) => a - b);
   const p50 = times[Math.floor((times.length - 1) / 2)];
-  console.log(`${path} ${cold ? 'cold' : 'warm'} cache, ${runs} runs: p50 ${p50.toFixed(0)} ms, max ${times.at(-1).toFixed(0)} ms`);
+  const bytes = Math.max(...runsOf.map((run) => run.bytes));
+  console.log(
+    `${path} ${cold ? 'cold' : 'warm'} cache, ${runs} runs: p50 ${p50.toFixed(0)} ms, max ${times.at(-1).toFixed(0)} ms; ` +
+      `wasm received ${bytes} B`,
+  );
 }
 await browser.close();

@@ -8,6 +8,7 @@ pub mod model;
 #[cfg(feature = "ssr")]
 pub mod movements;
 pub mod pages;
+pub mod routes;
 pub mod server_fns;
 #[cfg(feature = "ssr")]
 pub mod session;
@@ -17,19 +18,16 @@ pub mod state;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{Lazy, path};
 
 use crate::components::layout::Layout;
 use crate::pages::account_home::AccountHome;
-use crate::pages::alerts::AlertsPage;
-use crate::pages::api_keys::ApiKeys;
-use crate::pages::change_password::ChangePassword;
 use crate::pages::home::Home;
 use crate::pages::manage_customers::ManageCustomers;
 use crate::pages::not_found::NotFound;
 use crate::pages::sign_in::SignIn;
 use crate::pages::transfers::TransfersPage;
-use crate::pages::webhooks::WebhooksPage;
+use crate::routes::{AlertsRoute, ApiKeysRoute, ChangePasswordRoute, WebhooksRoute};
 
 /// The brand mark in the browser tab, inline so that it costs no request.
 const FAVICON: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24'%3E\
@@ -61,13 +59,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Effects run only in the browser, after hydration: tests wait for this marker before clicking.
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
-
     view! {
         <Title formatter=|page: String| format!("{page} · Creditdesk") />
         <Router>
@@ -77,11 +68,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=Home />
                     <Route path=path!("reseller/customers") view=ManageCustomers />
                     <Route path=path!("account") view=AccountHome />
-                    <Route path=path!("alerts") view=AlertsPage />
-                    <Route path=path!("api-keys") view=ApiKeys />
-                    <Route path=path!("change-password") view=ChangePassword />
+                    <Route path=path!("alerts") view={Lazy::<AlertsRoute>::new()} />
+                    <Route path=path!("api-keys") view={Lazy::<ApiKeysRoute>::new()} />
+                    <Route path=path!("change-password") view={Lazy::<ChangePasswordRoute>::new()} />
                     <Route path=path!("transfers") view=TransfersPage />
-                    <Route path=path!("webhooks") view=WebhooksPage />
+                    <Route path=path!("webhooks") view={Lazy::<WebhooksRoute>::new()} />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -386,7 +386,15 @@ mod tests {
 
     #[test]
     fn only_content_hashed_names_are_fingerprinted() {
-        assert!(is_fingerprinted("creditdesk.4fDq-mN0p_2xYz8kLw3aBc.wasm"));
+        // The main module, and what `--split` adds: the chunk loader and a lazy page's chunks.
+        for name in [
+            "creditdesk.4fDq-mN0p_2xYz8kLw3aBc.wasm",
+            "__wasm_split.6qUXHMoL3Yenob76SPFfNA.js",
+            "split___webhooks_route_view_16122746537676754520.rZHjqdhn5WNwjU2Q4ivqrw.wasm",
+            "chunk_10.Jj0cNgBk_UI2P1YsXu4-zA.wasm",
+        ] {
+            assert!(is_fingerprinted(name), "{name}");
+        }
         for name in [
             "creditdesk.wasm",
             "creditdesk_bg.wasm",

@@ -19,7 +19,11 @@ pub fn AccountHome() -> impl IntoView {
         <section class="card stat" aria-labelledby="balance-title">
             <h2 id="balance-title" class="muted">"Balance"</h2>
             <p class="stat-value">
-                <Transition fallback=|| "…">{move || own.balance().map(|balance| Grouped(balance).to_string())}</Transition>
+                // The number is an element of its own: the server sends it and the text after it as
+                // one text node, which the asynchronous hydration (see `frontend`) does not split.
+                <Transition fallback=|| "…">
+                    {move || own.balance().map(|balance| view! { <span>{Grouped(balance).to_string()}</span> })}
+                </Transition>
                 " credits"
             </p>
         </section>
