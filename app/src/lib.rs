@@ -18,7 +18,7 @@ pub mod state;
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
-use leptos_router::{Lazy, path};
+use leptos_router::{Lazy, SsrMode, path};
 
 use crate::components::layout::Layout;
 use crate::pages::account_home::AccountHome;
@@ -64,7 +64,10 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("sign-in") view=SignIn />
-                <ParentRoute path=path!("") view=Layout>
+                // Sent whole, once every resource has loaded (a few milliseconds even at 100,000
+                // sub-accounts): streamed, the browser could paint the loading placeholders and then
+                // move the page down as the data arrived, a layout shift Lighthouse measured at 0.16.
+                <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
                     <Route path=path!("") view=Home />
                     <Route path=path!("reseller/customers") view=ManageCustomers />
                     <Route path=path!("account") view=AccountHome />

@@ -255,6 +255,24 @@ async fn a_direct_get_of_manage_customers_holds_the_rows_of_its_view() {
     assert!(html.contains(r#"data-testid="match-count">2<"#));
 }
 
+/// A page is sent whole: no loading placeholder for the browser to paint and then push down when
+/// the data streams in after it (Lighthouse counted that as a layout shift of 0.16).
+#[tokio::test]
+async fn signed_in_pages_arrive_whole_with_no_placeholder_streamed_ahead_of_the_data() {
+    let app = TestApp::spawn().await;
+    let direct = worked_example_done(&app).await;
+    for path in ["/reseller/customers", "/transfers"] {
+        let html = direct.fetch(path).await.text().await.unwrap();
+        assert!(
+            html.contains("June order"),
+            "{path}: the data is in the page"
+        );
+        for streamed_later in ["Loading account", "<template id="] {
+            assert!(!html.contains(streamed_later), "{path}: {streamed_later}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn the_transfers_page_shows_the_worked_example_and_narrows_by_each_filter() {
     let app = TestApp::spawn().await;
