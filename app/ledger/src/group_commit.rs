@@ -9,8 +9,8 @@
 //! a refusal writes nothing but its kept answer. Answers go out after the commit, never before.
 //!
 //! The batch reads what its members need in two statements ([`Known`]), and the moves that set
-//! nothing off are written together at its end: all their balances in one statement, all their
-//! entries in another. No member has a savepoint: a failed statement (on PostgreSQL a deadlock with
+//! nothing off are written together at its end: all their entries in one statement, all their
+//! balances in another. No member has a savepoint: a failed statement (on PostgreSQL a deadlock with
 //! another server's batch, a timeout) breaks the batch. When the batch cannot go on or does not
 //! commit, every member is applied again alone: a transient failure reaches no caller, and no
 //! caller hears "applied" from a batch that failed.

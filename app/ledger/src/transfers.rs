@@ -715,28 +715,50 @@ pub(crate) struct Moved {
     pub(crate) receiver_has_webhook: bool,
 }
 
-/// Moves balances by `changes` (account, credits in minus credits out) in one statement that keeps
-/// its own condition: no balance but the platform's goes below zero, whatever the checks above it
-/// said (the schema's CHECK says it once more).
-async fn move_balances(tx: &mut WriteTx, changes: &[(i64, i64)]) -> Result<(), StoreError> {
+/// What a batch's entries do to one account: the credits it gains (negative when it pays) and its
+/// newest entry.
+pub(crate) struct AccountChange {
+    pub(crate) account: i64,
+    pub(crate) credits: i64,
+    pub(crate) newest_transfer: i64,
+}
+
+/// Moves every balance the batch changes and marks each account with its newest entry, in one
+/// statement: a row is written once per batch (on PostgreSQL one new version of it, in every index
+/// of `accounts`, not one for the balance and another for the mark). The statement keeps its own
+/// condition: no balance but the platform's goes below zero, whatever the checks above it said (the
+/// schema's CHECK says it once more).
+async fn move_balances(tx: &mut WriteTx, changes: &[AccountChange]) -> Result<(), StoreError> {
     if changes.is_empty() {
         return Ok(());
     }
-    let whens: Vec<String> = (0..changes.len())
-        .map(|n| format!("WHEN ${} THEN CAST(${} AS BIGINT)", 2 * n + 1, 2 * n + 2))
-        .collect();
+    let case = |column: usize| {
+        let whens: Vec<String> = (0..changes.len())
+            .map(|n| {
+                format!(
+                    "WHEN ${} THEN CAST(${} AS BIGINT)",
+                    3 * n + 1,
+                    3 * n + column
+                )
+            })
+            .collect();
+        format!("CASE id {} END", whens.join(" "))
+    };
     let ids: Vec<String> = (0..changes.len())
-        .map(|n| format!("${}", 2 * n + 1))
+        .map(|n| format!("${}", 3 * n + 1))
         .collect();
-    let change = format!("CASE id {} END", whens.join(" "));
+    let (credits, newest) = (case(2), case(3));
     let statement = format!(
-        "UPDATE accounts SET balance = balance + {change} \
-         WHERE id IN ({}) AND (balance + {change} >= 0 OR kind = 'platform')",
+        "UPDATE accounts SET balance = balance + {credits}, last_transfer_id = {newest} \
+         WHERE id IN ({}) AND (balance + {credits} >= 0 OR kind = 'platform')",
         ids.join(", ")
     );
     let mut query = sqlx::query(&statement).persistent(false);
-    for (account, credits) in changes {
-        query = query.bind(*account).bind(*credits);
+    for change in changes {
+        query = query
+            .bind(change.account)
+            .bind(change.credits)
+            .bind(change.newest_transfer);
     }
     let moved = query.execute(&mut **tx).await?;
     if moved.rows_affected() != changes.len() as u64 {

@@ -3,14 +3,14 @@
 //! in ascending id order), which actors a suspension reaches, and the first answers their request
 //! ids already have. Each movement is then checked in memory against the accounts as the movements
 //! before it in the batch left them, and a move that sets nothing off is made in memory too, for
-//! [`Known::flush`] to write with the others: all their balances in one statement, all their
-//! entries in another.
+//! [`Known::flush`] to write with the others: all their entries in one statement, then every
+//! balance they move, with each account's newest entry, in another.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{
-    Allowed, FirstAnswer, Moved, Movement, Parties, Party, RefusedRow, Transfer, move_balances,
-    read_refusal, read_transfer, record_entries,
+    AccountChange, Allowed, FirstAnswer, Moved, Movement, Parties, Party, RefusedRow, Transfer,
+    move_balances, read_refusal, read_transfer, record_entries,
 };
 use crate::StoreError;
 use crate::accounts::AccountId;
@@ -103,20 +103,30 @@ impl Known {
             .push((transfer, movement.key.as_str().to_owned()));
     }
 
-    /// Writes every deferred move: all their balances in one statement, all their entries in
-    /// another, in the order they were made.
+    /// Writes every deferred move: all their entries in one statement, in the order they were
+    /// made, then all their balances with each account's newest entry in another.
     pub(crate) async fn flush(&mut self, tx: &mut WriteTx) -> Result<(), StoreError> {
         if self.deferred.is_empty() {
             return Ok(());
         }
-        let mut changes: BTreeMap<i64, i64> = BTreeMap::new();
-        for (transfer, _) in &self.deferred {
-            *changes.entry(transfer.from.0).or_default() -= transfer.amount;
-            *changes.entry(transfer.to.0).or_default() += transfer.amount;
-        }
-        changes.retain(|_, credits| *credits != 0);
-        move_balances(tx, &changes.into_iter().collect::<Vec<_>>()).await?;
         let ids = record_entries(tx, &self.deferred).await?;
+        let mut changes: BTreeMap<i64, AccountChange> = BTreeMap::new();
+        for ((transfer, _), &id) in self.deferred.iter().zip(&ids) {
+            for (account, credits) in [
+                (transfer.from.0, -transfer.amount),
+                (transfer.to.0, transfer.amount),
+            ] {
+                let change = changes.entry(account).or_insert(AccountChange {
+                    account,
+                    credits: 0,
+                    newest_transfer: id,
+                });
+                change.credits += credits;
+                // Ids ascend in the order the moves were made.
+                change.newest_transfer = id;
+            }
+        }
+        move_balances(tx, &changes.into_values().collect::<Vec<_>>()).await?;
         for ((mut transfer, key), id) in std::mem::take(&mut self.deferred).into_iter().zip(ids) {
             transfer.id = id;
             self.answers
