@@ -122,7 +122,7 @@ async fn the_grid_searches_filters_sorts_and_counts_the_callers_sub_accounts() {
 
 #[tokio::test]
 async fn the_grid_pages_by_cursor_and_refuses_a_cursor_it_never_gave() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_for_seeding().await;
     let plan = SeedPlan {
         sub_accounts: 120,
         transfers: 60,
@@ -490,7 +490,7 @@ fn records(csv: &str) -> Vec<Vec<String>> {
 
 #[tokio::test]
 async fn the_download_is_the_ledgers_view_with_every_page_and_formulas_kept_as_text() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_for_seeding().await;
     let plan = SeedPlan {
         sub_accounts: 30,
         transfers: 2_300,

@@ -59,6 +59,12 @@ pub enum SeedError {
         "the database has accounts beyond the demo's; seed an empty database or one with the demo only"
     )]
     NotTheDemo,
+    /// Dating every account and every transfer apart, in the order they are made, needs a
+    /// millisecond each (accounts over the first half of the time, transfers over all of it).
+    #[error(
+        "the demo's last transfer is too recent: the seed needs {needed} ms after it to date every account and transfer apart, and has {room} ms; seed an empty database (it then dates the demo a year back)"
+    )]
+    NoRoom { needed: i64, room: i64 },
     #[error(transparent)]
     Demo(#[from] WorkedExampleError),
     #[error(transparent)]
@@ -145,7 +151,9 @@ impl Ledger {
     /// first, dated a year ago, and the transfers spread over the year since; on a database that
     /// already holds the example they spread from its last transfer to now.
     ///
-    /// Errors: `NotTheDemo` when the database holds any account besides the worked example's.
+    /// Errors: `NotTheDemo` when the database holds any account besides the worked example's;
+    /// `NoRoom`, before anything is written, when its last transfer leaves less than a millisecond
+    /// for each transfer, or for each account in the first half of the time (a demo loaded just now).
     pub async fn seed(
         &self,
         operator: &Operator,
@@ -160,9 +168,22 @@ impl Ledger {
             .latest_transfer_at()
             .await?
             .map_or(year_ago, |latest| latest.max(year_ago) + 1);
+        // Ties would leave the transfers page and the grid's date order to the ids alone, and a
+        // dataset no reseller has.
+        let needed = i64::from(plan.transfers).max(2 * i64::from(plan.sub_accounts));
+        let room = end - start;
+        if room < needed {
+            return Err(SeedError::NoRoom { needed, room });
+        }
         let mut rng = StdRng::seed_from_u64(u64::from(plan.sub_accounts) ^ 0x5eed);
         let mut tree = self
-            .open_seed_accounts(&direct, plan.sub_accounts, start, &mut rng, &mut progress)
+            .open_seed_accounts(
+                &direct,
+                plan.sub_accounts,
+                (start, end),
+                &mut rng,
+                &mut progress,
+            )
             .await?;
 
         // The direct reseller's own credits, issued by the operator before the first grant.
@@ -276,21 +297,21 @@ impl Ledger {
     }
 
     /// Opens `count` sub-accounts under `direct`, and their resellers' customers, over the first
-    /// half of the year from `start`.
+    /// half of the time from `start` to `end`.
     async fn open_seed_accounts(
         &self,
         direct: &Actor,
         count: u32,
-        start: i64,
+        (start, end): (i64, i64),
         rng: &mut StdRng,
         progress: &mut impl FnMut(SeedProgress),
     ) -> Result<Vec<SeedChild>, SeedError> {
         let password_hash = hash_password(&seed_value(Password::parse(DEMO_PASSWORD))).await?;
-        let half_year = millis(SPAN) / 2;
+        let first_half = (end - start) / 2;
         let mut tree = Vec::with_capacity(count as usize);
         let mut tx = self.db.begin_write().await?;
         for n in 1..=count {
-            let created_at = start + half_year * i64::from(n) / i64::from(count);
+            let created_at = start + first_half * i64::from(n) / i64::from(count);
             let mut open = async |parent: &Actor, kind: AccountKind, suffix: &str| {
                 if !parent.kind().may_parent(kind) {
                     return Err(SeedError::Open(OpenAccountError::KindNotAllowed {

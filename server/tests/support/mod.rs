@@ -15,7 +15,7 @@ use app::model::CreditRequest;
 use app::server_fns::{AccountTransfers, SignIn};
 use app::state::AppState;
 use ledger::testing::{self, TestDatabase};
-use ledger::{DEMO_PASSWORD, Ledger, WorkedExample};
+use ledger::{Clock, DEMO_PASSWORD, Ledger, WorkedExample};
 use leptos::config::LeptosOptions;
 use leptos::server_fn::ServerFn;
 use serde::Serialize;
@@ -50,11 +50,25 @@ impl TestApp {
         Self::spawn_with(WebConfig::default(), "target/site").await
     }
 
+    /// The same, with the worked example dated a year back, as `server seed` dates it in an empty
+    /// database: a seed then has the year since to date its accounts and transfers over.
+    pub async fn spawn_for_seeding() -> Self {
+        let year_ago = Clock::default().now() - 365 * 24 * 3_600_000;
+        Self::start(WebConfig::default(), "target/site", Clock::manual(year_ago)).await
+    }
+
     /// The same, with `config` in front (proxies, public URL) and the static files in `site_root`.
     pub async fn spawn_with(config: WebConfig, site_root: &str) -> Self {
+        Self::start(config, site_root, Clock::default()).await
+    }
+
+    /// Serves a fresh database with the worked example loaded at `example_time`'s time.
+    async fn start(config: WebConfig, site_root: &str, example_time: Clock) -> Self {
         let database = TestDatabase::new().await;
         let ledger = database.ledger().await;
         let example = ledger
+            .clone()
+            .with_clock(example_time)
             .load_worked_example(&testing::operator())
             .await
             .expect("load the worked example");
