@@ -1,7 +1,8 @@
 //! `AppError`: everything that can go wrong, in the reseller's words. The same enum travels from the
-//! server functions to the browser as JSON, so the UI matches on variants rather than on strings.
+//! server functions to the browser (in postcard, as their answers do: see `wire`), so the UI
+//! matches on variants rather than on strings.
 
-use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::codec::PostcardEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
@@ -369,7 +370,7 @@ impl AppError {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    type Encoder = PostcardEncoding;
 
     fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
         match error {

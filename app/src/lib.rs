@@ -14,6 +14,7 @@ pub mod server_fns;
 pub mod session;
 #[cfg(feature = "ssr")]
 pub mod state;
+pub mod wire;
 
 use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};

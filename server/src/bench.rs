@@ -12,7 +12,8 @@ use app::model::{
 use app::server_fns::{SubAccountPage, TransferPage};
 use clap::Args;
 use ledger::{DEMO_PASSWORD, Ledger, Login, SubAccountQuery};
-use leptos::server_fn::ServerFn;
+use leptos::server_fn::codec::PostcardEncoding;
+use leptos::server_fn::{Decodes, ServerFn};
 use serde::Serialize;
 
 use crate::operator::operator;
@@ -39,6 +40,8 @@ pub enum BenchError {
     Http(#[from] reqwest::Error),
     #[error("{0} answered {1}")]
     Refused(String, reqwest::StatusCode),
+    #[error("a page of sub-accounts could not be read: {0}")]
+    Unreadable(String),
     #[error("the dataset has fewer than {0} pages of sub-accounts")]
     TooFewPages(usize),
     #[error(transparent)]
@@ -203,12 +206,14 @@ impl Bench {
     async fn walk_to(&self, page: usize) -> Result<SubAccountView, BenchError> {
         let mut view = SubAccountView::default();
         for _ in 1..page {
-            let list: SubAccountList = self
+            let answer = self
                 .request(&SubAccountPage { view: view.clone() })
                 .send()
                 .await?
-                .json()
+                .bytes()
                 .await?;
+            let list: SubAccountList = PostcardEncoding::decode(answer)
+                .map_err(|error| BenchError::Unreadable(error.to_string()))?;
             view = view.at(Some(list.next.ok_or(BenchError::TooFewPages(page))?));
         }
         Ok(view)

@@ -18,6 +18,7 @@ use std::time::Duration;
 use app::model::{LiveBalance, LiveBalances};
 use app::session::SessionCookie;
 use app::state::AppState;
+use app::wire::to_text;
 use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -202,11 +203,13 @@ impl LiveStream {
             changes,
             unread_alerts,
         };
-        Event::default()
+        let event = Event::default()
             .event("balances")
-            .id(self.cursor.to_string())
-            .json_data(&message)
-            .unwrap_or_else(|_| Event::default().comment("unencodable"))
+            .id(self.cursor.to_string());
+        match to_text(&message) {
+            Ok(data) => event.data(data),
+            Err(_) => Event::default().comment("unencodable"),
+        }
     }
 }
 

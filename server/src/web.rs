@@ -24,6 +24,7 @@ use axum::serve::{ListenerExt, TapIo};
 use http_body_util::LengthLimitError;
 use leptos::nonce::Nonce;
 use leptos::prelude::{provide_context, use_context};
+use leptos::server_fn::ContentType;
 use leptos::server_fn::error::{FromServerFnError, SERVER_FN_ERROR_HEADER};
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use tokio::net::{TcpListener, TcpStream};
@@ -335,7 +336,10 @@ fn app_error_response(path: &str, error: &AppError) -> Response {
     Response::builder()
         .status(status_of(error))
         .header(SERVER_FN_ERROR_HEADER, path)
-        .header(CONTENT_TYPE, "application/json")
+        .header(
+            CONTENT_TYPE,
+            <AppError as FromServerFnError>::Encoder::CONTENT_TYPE,
+        )
         .body(Body::from(error.ser()))
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }

@@ -10,6 +10,8 @@ use app::server_fns::{
 };
 use ledger::DEMO_PASSWORD;
 use ledger::testing;
+use leptos::server_fn::Decodes;
+use leptos::server_fn::codec::PostcardEncoding;
 use support::{Browser, TestApp, demo_sign_in, own_transfers, session_cookie};
 
 #[tokio::test]
@@ -25,7 +27,7 @@ async fn signing_in_sets_an_http_only_lax_cookie_and_lands_by_account_kind() {
         .to_str()
         .unwrap()
         .to_owned();
-    let landing: String = response.json().await.unwrap();
+    let landing: String = PostcardEncoding::decode(response.bytes().await.unwrap()).unwrap();
 
     assert_eq!(landing, "/reseller/customers");
     assert!(cookie.starts_with("creditdesk_session="), "{cookie}");

@@ -7,19 +7,20 @@ use leptos::prelude::*;
 use crate::components::icons::BellIcon;
 use crate::error::AppError;
 use crate::server_fns::unread_alerts;
+use crate::wire::{Loaded, load};
 
 /// The count is loaded with the page (so the server renders it) and read again by an action: a
 /// resource that reloads would hold the top bar's `Suspense` and blank the whole bar meanwhile.
 #[derive(Clone, Copy)]
 pub struct AlertsBell {
-    loaded: Resource<Result<i64, AppError>>,
+    loaded: Loaded<i64>,
     refreshed: Action<(), Result<i64, AppError>>,
 }
 
 impl AlertsBell {
     pub fn provide() -> Self {
         let bell = Self {
-            loaded: Resource::new(|| (), |()| unread_alerts()),
+            loaded: load(|| (), |()| unread_alerts()),
             refreshed: Action::new(|()| unread_alerts()),
         };
         provide_context(bell);

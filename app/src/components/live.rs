@@ -119,6 +119,7 @@ mod stream {
 
     use super::Live;
     use crate::model::{LIVE_EVENTS_PATH, LiveBalances};
+    use crate::wire::from_text;
 
     /// How long to wait before opening the stream again after the server refused or ended it.
     const RETRY: Duration = Duration::from_secs(5);
@@ -161,7 +162,7 @@ mod stream {
                 live.connected.set(true);
                 last_id = Some(message.last_event_id()).filter(|id| !id.is_empty());
                 let data = message.data().as_string().unwrap_or_default();
-                if let Ok(update) = serde_json::from_str::<LiveBalances>(&data) {
+                if let Some(update) = from_text::<LiveBalances>(&data) {
                     live.apply(update);
                 }
             }

@@ -4,13 +4,13 @@
 use leptos::prelude::*;
 
 use crate::components::live::Live;
-use crate::error::AppError;
 use crate::model::{AccountSummary, TransferReceipt};
 use crate::server_fns::my_account;
+use crate::wire::{Loaded, load};
 
 #[derive(Clone, Copy)]
 pub struct OwnAccount {
-    pub account: Resource<Result<AccountSummary, AppError>>,
+    pub account: Loaded<AccountSummary>,
     live: Live,
     /// Bumped by every transfer made here, so that lists of the account's entries reload.
     pub ledger_version: RwSignal<u32>,
@@ -19,7 +19,7 @@ pub struct OwnAccount {
 impl OwnAccount {
     pub fn provide() -> Self {
         let own = Self {
-            account: Resource::new(|| (), |_| my_account()),
+            account: load(|| (), |_| my_account()),
             live: Live::provide(),
             ledger_version: RwSignal::new(0),
         };

@@ -9,13 +9,14 @@ use crate::components::own_account::OwnAccount;
 use crate::format::{Grouped, format_utc};
 use crate::model::{AccountTransfer, TRANSFERS_PAGE};
 use crate::server_fns::account_transfers;
+use crate::wire::load;
 
 /// The signed-in account's latest transfers, reloaded after every transfer made on this page, with
 /// "Show older" below them.
 #[component]
 pub fn Transfers() -> impl IntoView {
     let own = OwnAccount::expect();
-    let lines = Resource::new(
+    let lines = load(
         move || own.ledger_version.get(),
         move |_| account_transfers(None, None),
     );

@@ -11,11 +11,12 @@ use crate::components::layout::leave_if_session_refused;
 use crate::format::format_utc;
 use crate::model::Alert;
 use crate::server_fns::{alerts, mark_alerts_read};
+use crate::wire::load;
 
 #[component]
 pub fn AlertsPage() -> impl IntoView {
     let bell = AlertsBell::expect();
-    let list = Resource::new(|| (), |()| alerts());
+    let list = load(|| (), |()| alerts());
     let mark_read = Action::new(|newest: &i64| mark_alerts_read(*newest));
     Effect::new(move |_| match list.get() {
         Some(Ok(alerts)) => {

@@ -12,12 +12,13 @@ use crate::error::FormField;
 use crate::format::format_utc;
 use crate::model::{ApiKeySummary, ApiScope, CreatedApiKey, NewApiKey};
 use crate::server_fns::{api_keys, create_api_key, revoke_api_key};
+use crate::wire::load;
 
 #[component]
 pub fn ApiKeys() -> impl IntoView {
     // Bumped after every change, so the list reloads.
     let version = RwSignal::new(0_u32);
-    let keys = Resource::new(move || version.get(), |_| api_keys());
+    let keys = load(move || version.get(), |_| api_keys());
     Effect::new(move |_| {
         if let Some(Err(error)) = keys.get() {
             leave_if_session_refused(&error);

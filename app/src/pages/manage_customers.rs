@@ -24,6 +24,7 @@ use crate::model::{
     SubAccountView, TransferReceipt,
 };
 use crate::server_fns::{set_sub_account_status, sub_account_page};
+use crate::wire::load;
 
 const PATH: &str = "/reseller/customers";
 
@@ -39,7 +40,7 @@ pub fn ManageCustomers() -> impl IntoView {
     // Bumped to read the page again after a sub-account is added (it may or may not belong on it).
     let reload = RwSignal::new(0_u32);
     // A newer view's answer always wins: the resource drops an older request's late answer.
-    let page = Resource::new(
+    let page = load(
         move || (view.get(), reload.get()),
         |(view, _)| sub_account_page(view),
     );

@@ -16,6 +16,7 @@ use crate::components::transfer_table::{LedgerRow, LedgerTable};
 use crate::format::Grouped;
 use crate::model::{TransferList, TransferView};
 use crate::server_fns::{balance_history, transfer_page};
+use crate::wire::load;
 
 const PATH: &str = "/transfers";
 
@@ -29,9 +30,9 @@ pub fn TransfersPage() -> impl IntoView {
     let view =
         Memo::new(move |_| query.with(|query| TransferView::from_query(|name| query.get(name))));
     // A newer view's answer always wins: the resource drops an older request's late answer.
-    let list = Resource::new(move || view.get(), transfer_page);
+    let list = load(move || view.get(), transfer_page);
     // The chart follows the filters, not the page.
-    let chart = Resource::new(move || view.with(|view| view.at(None)), balance_history);
+    let chart = load(move || view.with(|view| view.at(None)), balance_history);
     let live = Live::expect();
 
     view! {

@@ -15,14 +15,15 @@ use crate::model::{CreatedWebhook, Delivery, DeliveryAttempt, DeliveryStatus, an
 use crate::server_fns::{
     remove_webhook, send_again, set_webhook, webhook, webhook_attempts, webhook_deliveries,
 };
+use crate::wire::load;
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
     // Bumped after every change, so that the URL and both tables reload.
     let version = RwSignal::new(0_u32);
-    let current = Resource::new(move || version.get(), |_| webhook());
-    let deliveries = Resource::new(move || version.get(), |_| webhook_deliveries());
-    let attempts = Resource::new(move || version.get(), |_| webhook_attempts());
+    let current = load(move || version.get(), |_| webhook());
+    let deliveries = load(move || version.get(), |_| webhook_deliveries());
+    let attempts = load(move || version.get(), |_| webhook_attempts());
     Effect::new(move |_| {
         if let Some(Err(error)) = current.get() {
             leave_if_session_refused(&error);

@@ -17,7 +17,8 @@ use app::state::AppState;
 use ledger::testing::{self, TestDatabase};
 use ledger::{Clock, DEMO_PASSWORD, Ledger, WorkedExample};
 use leptos::config::LeptosOptions;
-use leptos::server_fn::ServerFn;
+use leptos::server_fn::codec::PostcardEncoding;
+use leptos::server_fn::{Decodes, ServerFn};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use server::web::WebConfig;
@@ -223,9 +224,9 @@ async fn decode<T: DeserializeOwned>(request: reqwest::RequestBuilder) -> Result
     let status = response.status().as_u16();
     let body = response.bytes().await.expect("a body");
     if (200..300).contains(&status) {
-        Ok(serde_json::from_slice(&body).expect("a JSON result"))
+        Ok(PostcardEncoding::decode(body).expect("a result in postcard"))
     } else {
-        let error = serde_json::from_slice(&body).unwrap_or_else(|_| {
+        let error = PostcardEncoding::decode(body.clone()).unwrap_or_else(|_| {
             panic!("status {status} with a body that is not an AppError: {body:?}")
         });
         Err(Failure { status, error })
@@ -339,7 +340,7 @@ impl EventStream {
         })
         .await
         .expect("a balances event in time");
-        serde_json::from_str(&event.data).expect("a LiveBalances event")
+        app::wire::from_text(&event.data).expect("a LiveBalances event")
     }
 }
 
