@@ -422,11 +422,13 @@ mod tests {
             .fetch_one(&mut *conn)
             .await
             .unwrap();
+        // The writer's own connection is the one whose batches spill.
+        let mut writer = db.writer.acquire().await.unwrap();
         let temp_store: i64 = sqlx::query_scalar("PRAGMA temp_store")
-            .fetch_one(&mut *conn)
+            .fetch_one(&mut *writer)
             .await
             .unwrap();
-        drop(conn);
+        drop((conn, writer));
         db.close().await;
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
