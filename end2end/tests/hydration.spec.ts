@@ -1,4 +1,4 @@
-import { test, expect, signIn, hydrated } from './fixtures';
+import { test, expect, signIn, hydrated, openCredits } from './fixtures';
 
 // Every page, opened by its address, hydrates without an error: the server's markup and the
 // browser's views agree, and the lazy pages' chunks load (a mismatch panics the wasm and the page
@@ -24,3 +24,22 @@ for (const [login, paths] of Object.entries(pagesOf)) {
     expect(errors).toEqual([]);
   });
 }
+
+// The pop-ups' code is a chunk of its own (`#[lazy]`, app/src/pages/manage_customers.rs): a page
+// loads without it, and the first pop-up opened fetches it, then works as before.
+test('the pop-ups are fetched when one first opens, not with the page', async ({ page, creditdesk }) => {
+  await signIn(page, creditdesk, 'direct');
+  const fetched: string[] = [];
+  page.on('request', (request) => {
+    const path = new URL(request.url()).pathname;
+    if (path.endsWith('.wasm')) fetched.push(path);
+  });
+  await page.goto(`${creditdesk.baseURL}/reseller/customers`);
+  await hydrated(page);
+  expect(fetched.filter((path) => path.includes('dialog_view'))).toEqual([]);
+
+  const dialog = await openCredits(page, 'Reseller One');
+  expect(fetched.filter((path) => path.includes('split_dialog_view'))).toHaveLength(1);
+  await dialog.getByLabel('Credits').fill('30');
+  await expect(dialog.getByTestId('preview')).toHaveText('Reseller One: 0 → 30 · You: 100 → 70');
+});

@@ -148,8 +148,20 @@ fn TopBar(account: AccountSummary) -> impl IntoView {
                 leave.dispatch(());
             }>"Sign out"</button>
         </div>
-        {move || settings_open.get().then(|| view! { <AlertSettingsDialog account=watched.clone() on_close=close_settings /> })}
+        {move || {
+            settings_open.get().then(|| {
+                let dialog = own_alert_settings(watched.clone(), close_settings);
+                view! { <Suspense>{Suspend::new(dialog)}</Suspense> }
+            })
+        }}
     }
+}
+
+/// The alert settings pop-up of the signed-in account, fetched the first time it opens (see
+/// `dialog_view` on Manage Customers).
+#[lazy]
+fn own_alert_settings(account: Watched, on_close: Callback<()>) -> AnyView {
+    view! { <AlertSettingsDialog account on_close /> }.into_any()
 }
 
 /// Whether balances on screen update by themselves right now.

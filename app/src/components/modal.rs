@@ -39,10 +39,20 @@ pub fn Modal(
     children: Children,
 ) -> impl IntoView {
     Effect::new(move |_| {
-        if let Some(dialog) = handle.0.get()
-            && !dialog.open()
-        {
-            let _ = dialog.show_modal();
+        if let Some(dialog) = handle.0.get() {
+            let connected = dialog.is_connected();
+            let show = move || {
+                if dialog.is_connected() && !dialog.open() {
+                    let _ = dialog.show_modal();
+                }
+            };
+            // A pop-up whose code was just fetched is built under a `Suspense` and can get here
+            // before it is in the document, where `showModal()` fails: it is there a frame later.
+            if connected {
+                show();
+            } else {
+                request_animation_frame(show);
+            }
         }
     });
     view! {

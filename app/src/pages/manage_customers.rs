@@ -335,19 +335,42 @@ fn SubAccountGrid(
         </Show>
         <Pager label="Sub-account pages" previous=pages.0 next=pages.1 />
         {move || {
-            open.get()
-                .map(|dialog| match dialog {
-                    Open::Credits(account) => view! { <CreditDialog account on_saved=on_transfer on_close /> }.into_any(),
-                    Open::Rename(account) => view! { <RenameDialog account on_saved=on_changed on_close /> }.into_any(),
-                    Open::AlertSettings(account) => {
-                        let account = Watched::SubAccount { id: account.id, name: account.name };
-                        view! { <AlertSettingsDialog account on_close /> }.into_any()
-                    }
-                    Open::Add(kind) => view! { <AddSubAccountDialog kind on_saved=on_changed on_close /> }.into_any(),
-                })
+            open.get().map(|dialog| {
+                let dialog = dialog_view(dialog, on_transfer, on_changed, on_close);
+                view! { <Suspense>{Suspend::new(dialog)}</Suspense> }
+            })
         }}
     }
     .into_any()
+}
+
+/// The open pop-up. Its code is fetched the first time a pop-up opens (a chunk of its own in the
+/// split build): most visits open none, and every page loads faster without it.
+#[lazy]
+fn dialog_view(
+    dialog: Open,
+    on_transfer: Callback<TransferReceipt>,
+    on_changed: Callback<AccountSummary>,
+    on_close: Callback<()>,
+) -> AnyView {
+    match dialog {
+        Open::Credits(account) => {
+            view! { <CreditDialog account on_saved=on_transfer on_close /> }.into_any()
+        }
+        Open::Rename(account) => {
+            view! { <RenameDialog account on_saved=on_changed on_close /> }.into_any()
+        }
+        Open::AlertSettings(account) => {
+            let account = Watched::SubAccount {
+                id: account.id,
+                name: account.name,
+            };
+            view! { <AlertSettingsDialog account on_close /> }.into_any()
+        }
+        Open::Add(kind) => {
+            view! { <AddSubAccountDialog kind on_saved=on_changed on_close /> }.into_any()
+        }
+    }
 }
 
 /// A column header that sorts the grid by its column: a link to the same view sorted by it (the
