@@ -22,13 +22,13 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::{Lazy, SsrMode, path};
 
 use crate::components::layout::Layout;
-use crate::pages::account_home::AccountHome;
 use crate::pages::home::Home;
 use crate::pages::manage_customers::ManageCustomers;
 use crate::pages::not_found::NotFound;
-use crate::pages::sign_in::SignIn;
-use crate::pages::transfers::TransfersPage;
-use crate::routes::{AlertsRoute, ApiKeysRoute, ChangePasswordRoute, WebhooksRoute};
+use crate::routes::{
+    AccountRoute, AlertsRoute, ApiKeysRoute, ChangePasswordRoute, SignInRoute, TransfersRoute,
+    WebhooksRoute,
+};
 
 /// The brand mark in the browser tab, inline so that it costs no request.
 const FAVICON: &str = "data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24'%3E\
@@ -64,18 +64,18 @@ pub fn App() -> impl IntoView {
         <Title formatter=|page: String| format!("{page} · Creditdesk") />
         <Router>
             <Routes fallback=NotFound>
-                <Route path=path!("sign-in") view=SignIn />
+                <Route path=path!("sign-in") view={Lazy::<SignInRoute>::new()} />
                 // Sent whole, once every resource has loaded (a few milliseconds even at 100,000
                 // sub-accounts): streamed, the browser could paint the loading placeholders and then
                 // move the page down as the data arrived, a layout shift Lighthouse measured at 0.16.
                 <ParentRoute path=path!("") view=Layout ssr=SsrMode::Async>
                     <Route path=path!("") view=Home />
                     <Route path=path!("reseller/customers") view=ManageCustomers />
-                    <Route path=path!("account") view=AccountHome />
+                    <Route path=path!("account") view={Lazy::<AccountRoute>::new()} />
                     <Route path=path!("alerts") view={Lazy::<AlertsRoute>::new()} />
                     <Route path=path!("api-keys") view={Lazy::<ApiKeysRoute>::new()} />
                     <Route path=path!("change-password") view={Lazy::<ChangePasswordRoute>::new()} />
-                    <Route path=path!("transfers") view=TransfersPage />
+                    <Route path=path!("transfers") view={Lazy::<TransfersRoute>::new()} />
                     <Route path=path!("webhooks") view={Lazy::<WebhooksRoute>::new()} />
                 </ParentRoute>
             </Routes>
