@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use app::model::{
     SortDirection, SubAccountList, SubAccountSort, SubAccountView, TransferKind, TransferView,
 };
-use app::server_fns::{SubAccountPage, TransferPage};
+use app::server_fns::{BalanceHistory, SubAccountPage, TransferPage};
 use clap::Args;
 use ledger::{DEMO_PASSWORD, Ledger, Login, SubAccountQuery};
 use leptos::server_fn::codec::PostcardEncoding;
@@ -133,6 +133,14 @@ pub async fn run(ledger: &Ledger, args: &BenchArgs) -> Result<(), BenchError> {
         (
             "a filtered transfers page (dates, grants, \"invoice\")".into(),
             Box::new(move || bench.request(&list(filtered.clone()))),
+        ),
+        (
+            "the balance chart (the transfers page's, whole history)".into(),
+            Box::new(move || {
+                bench.request(&BalanceHistory {
+                    view: TransferView::default(),
+                })
+            }),
         ),
     ];
     for (name, request) in &queries {

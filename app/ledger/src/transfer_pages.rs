@@ -5,9 +5,10 @@
 //! - the actor reads its own account and every account below it, nothing else (`NotVisible`, the
 //!   same answer for another tree's account and for a missing one); every filter only narrows that
 //!   account's own transfers, so no value of any parameter reaches another account's;
-//! - pages are keyset reads on (time, id) through the per-account time indexes (per account and
-//!   type when a type is chosen): the cost of a page does not grow with the number of transfers,
-//!   and a time range is an index range;
+//! - pages are keyset reads on (time, id) through the per-account and type indexes, one range per
+//!   type on each side, merged (or through the per-pair index, for one counterparty): the cost of
+//!   a page does not grow with the number of transfers, and a time range is an index range. There
+//!   is no per-account time index: it would be two more index entries for every movement to write;
 //! - the note filter is checked on the account's transfers within the range, newest first, until a
 //!   page is full: narrowing the dates keeps a rare match fast;
 //! - an export walks the same view from its newest transfer down in chunks of
@@ -162,9 +163,6 @@ impl History<'_> {
         if let Some(until) = self.query.until {
             common += &format!(" AND t.created_at < {}", statement.int(until));
         }
-        if let Some(kind) = self.query.kind {
-            common += &format!(" AND t.kind = '{}'", kind.as_str());
-        }
         if let Some(note) = &self.query.note {
             let text = statement.text(note.as_str().to_owned());
             common += &format!(" AND {}", self.backend.contains("t.note", &text));
@@ -177,6 +175,13 @@ impl History<'_> {
         }
         let limit = statement.int(i64::try_from(limit).unwrap_or(i64::MAX));
         let ordered = format!("ORDER BY created_at {order}, id {order} LIMIT {limit}");
+        // One counterparty's transfers are one range of the per-pair index, in time order whatever
+        // their types; otherwise each type is a range of the per-type index of its own.
+        let types: Vec<Option<TransferKind>> = match (self.query.kind, &counterparty) {
+            (Some(kind), _) => vec![Some(kind)],
+            (None, Some(_)) => vec![None],
+            (None, None) => TransferKind::ALL.map(Some).to_vec(),
+        };
         // Each side reads the columns as this account sees them (the other side, the signed change,
         // its own balance after), so that one name per row is looked up.
         let side = |name: &str, own: &str, other: &str, change: &str, balance_after: &str| {
@@ -184,26 +189,45 @@ impl History<'_> {
                 .as_ref()
                 .map(|counterparty| format!(" AND t.{other} = {counterparty}"))
                 .unwrap_or_default();
-            let side = format!(
-                "SELECT t.id, t.kind, t.{other} AS counterparty_id, {change} AS change, \
-                 t.{balance_after} AS balance_after, t.note, t.actor, t.created_at \
-                 FROM transfers t WHERE t.{own} = {account}{with}{common}"
-            );
-            match self.backend {
-                // SQLite merges two plain sides as it reads them, each in its index's order: a page
-                // of `limit` rows reads `limit` rows, not `limit` from each side.
-                Backend::Sqlite => side,
-                // PostgreSQL sorts two plain sides whole when the account's transfers are few next
-                // to the table; its own limit makes each side a short walk down its index.
-                Backend::Postgres => format!("SELECT * FROM ({side} {ordered}) {name}"),
-            }
+            let range = |(at, kind): (usize, &Option<TransferKind>)| {
+                let kind = kind
+                    .map(|kind| format!(" AND t.kind = '{}'", kind.as_str()))
+                    .unwrap_or_default();
+                let select = format!(
+                    "SELECT t.id, t.kind, t.{other} AS counterparty_id, {change} AS change, \
+                     t.{balance_after} AS balance_after, t.note, t.actor, t.created_at \
+                     FROM transfers t WHERE t.{own} = {account}{kind}{with}{common}"
+                );
+                match self.backend {
+                    // SQLite merges plain ranges as it reads them, each in its index's order: a
+                    // page of `limit` rows reads `limit` rows, not `limit` from each range.
+                    Backend::Sqlite => select,
+                    // PostgreSQL sorts plain ranges whole when the account's transfers are few
+                    // next to the table; its own limit makes each range a short walk down its index.
+                    Backend::Postgres => format!("SELECT * FROM ({select} {ordered}) {name}{at}"),
+                }
+            };
+            types.iter().enumerate().map(range).collect::<Vec<_>>()
         };
+        let mut ranges = side(
+            "o",
+            "from_account_id",
+            "to_account_id",
+            "-t.amount",
+            "from_balance_after",
+        );
+        ranges.extend(side(
+            "i",
+            "to_account_id",
+            "from_account_id",
+            "t.amount",
+            "to_balance_after",
+        ));
         // The names are looked up for the rows kept only.
         statement.push(&format!(
             "SELECT y.*, (SELECT c.name FROM accounts c WHERE c.id = y.counterparty_id) AS counterparty \
-             FROM ({} UNION ALL {} {ordered}) y",
-            side("o", "from_account_id", "to_account_id", "-t.amount", "from_balance_after"),
-            side("i", "to_account_id", "from_account_id", "t.amount", "to_balance_after"),
+             FROM ({} {ordered}) y",
+            ranges.join(" UNION ALL "),
         ));
         statement
     }
@@ -462,18 +486,16 @@ async fn first_transfer_at(
     conn: &mut AnyConnection,
     account: AccountId,
 ) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT MIN(at) FROM ( \
-             SELECT * FROM (SELECT created_at AS at FROM transfers WHERE from_account_id = $1 \
-                 ORDER BY created_at LIMIT 1) o \
-             UNION ALL \
-             SELECT * FROM (SELECT created_at AS at FROM transfers WHERE to_account_id = $1 \
-                 ORDER BY created_at LIMIT 1) i \
-         ) first",
-    )
-    .bind(account.0)
-    .fetch_one(conn)
-    .await
+    let first = each_range(|own, _, kind| {
+        format!(
+            "SELECT created_at AS at FROM transfers WHERE {own} = $1 AND kind = '{kind}' \
+             ORDER BY created_at LIMIT 1"
+        )
+    });
+    sqlx::query_scalar(&format!("SELECT MIN(at) FROM ({first}) first"))
+        .bind(account.0)
+        .fetch_one(conn)
+        .await
 }
 
 /// The account's balance after its last transfer at or before `at` (zero before its first).
@@ -482,22 +504,40 @@ async fn balance_at(
     account: AccountId,
     at: i64,
 ) -> Result<i64, sqlx::Error> {
-    let balance: Option<i64> = sqlx::query_scalar(
-        "SELECT balance FROM ( \
-             SELECT * FROM (SELECT created_at, id, from_balance_after AS balance FROM transfers \
-                 WHERE from_account_id = $1 AND created_at <= $2 \
-                 ORDER BY created_at DESC, id DESC LIMIT 1) o \
-             UNION ALL \
-             SELECT * FROM (SELECT created_at, id, to_balance_after AS balance FROM transfers \
-                 WHERE to_account_id = $1 AND created_at <= $2 \
-                 ORDER BY created_at DESC, id DESC LIMIT 1) i \
-         ) last ORDER BY created_at DESC, id DESC LIMIT 1",
-    )
+    let last = each_range(|own, balance_after, kind| {
+        format!(
+            "SELECT created_at, id, {balance_after} AS balance FROM transfers \
+             WHERE {own} = $1 AND kind = '{kind}' AND created_at <= $2 \
+             ORDER BY created_at DESC, id DESC LIMIT 1"
+        )
+    });
+    let balance: Option<i64> = sqlx::query_scalar(&format!(
+        "SELECT balance FROM ({last}) last ORDER BY created_at DESC, id DESC LIMIT 1"
+    ))
     .bind(account.0)
     .bind(at)
     .fetch_optional(conn)
     .await?;
     Ok(balance.unwrap_or(0))
+}
+
+/// `range(own column, own balance after, type)` for each side of an account and each type, as one
+/// `UNION ALL`: an account's transfers are found in time order one type at a time, through the
+/// per-account and type indexes, so each range is a short walk.
+fn each_range(range: impl Fn(&str, &str, &str) -> String) -> String {
+    let sides = [
+        ("from_account_id", "from_balance_after"),
+        ("to_account_id", "to_balance_after"),
+    ];
+    let ranges: Vec<String> = sides
+        .into_iter()
+        .flat_map(|(own, balance_after)| {
+            TransferKind::ALL.map(|kind| range(own, balance_after, kind.as_str()))
+        })
+        .enumerate()
+        .map(|(at, range)| format!("SELECT * FROM ({range}) r{at}"))
+        .collect();
+    ranges.join(" UNION ALL ")
 }
 
 #[cfg(test)]

@@ -84,6 +84,10 @@ pub enum TransferKind {
 }
 
 impl TransferKind {
+    /// Every type, as the schema's `CHECK` lists them: an account's history is read one type at a
+    /// time (`transfer_pages`), so a type left out here would be missing from it.
+    pub const ALL: [Self; 4] = [Self::Grant, Self::Revoke, Self::TopUp, Self::Usage];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Grant => "grant",
