@@ -28,7 +28,7 @@ use leptos::server_fn::ContentType;
 use leptos::server_fn::error::{FromServerFnError, SERVER_FN_ERROR_HEADER};
 use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_route_list};
 use tokio::net::{TcpListener, TcpStream};
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::trace::TraceLayer;
 
 use crate::api;
@@ -74,7 +74,14 @@ pub fn router(state: AppState, config: WebConfig) -> Router {
         config,
     };
     Router::new()
-        .route("/transfers.csv", get(crate::export::transfers_csv))
+        // A download of a million rows is compressed as it is made: at quality 1 (brotli or gzip)
+        // it takes a quarter of the default's work for about as many bytes (README, "The CSV as a
+        // browser receives it"). The outer layer leaves an answer already compressed as it is.
+        .route(
+            "/transfers.csv",
+            get(crate::export::transfers_csv)
+                .layer(CompressionLayer::new().quality(CompressionLevel::Precise(1))),
+        )
         .route(LIVE_EVENTS_PATH, get(crate::events::live_events))
         .leptos_routes_with_context(&state, routes, provide_response_nonce, move || {
             shell(options.clone())

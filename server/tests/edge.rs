@@ -493,6 +493,31 @@ async fn every_text_answer_is_compressed_as_the_browser_accepts() {
     }
 }
 
+/// The CSV has its own compression layer (quality 1) inside the one for every answer: the file a
+/// browser unpacks is the one sent plain, compressed once.
+#[tokio::test]
+async fn a_compressed_download_unpacks_to_the_plain_file() {
+    let app = TestApp::spawn().await;
+    let direct = app.signed_in("direct").await;
+    let plain = direct.fetch("/transfers.csv").await.bytes().await.unwrap();
+    assert!(plain.starts_with(b"Time (UTC),"));
+    let compressed = direct
+        .get_request("/transfers.csv")
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compressed.headers()["content-encoding"], "gzip");
+    let compressed = compressed.bytes().await.unwrap();
+    let mut unpacked = Vec::new();
+    std::io::Read::read_to_end(
+        &mut flate2::read::GzDecoder::new(&compressed[..]),
+        &mut unpacked,
+    )
+    .unwrap();
+    assert_eq!(unpacked, plain);
+}
+
 // Text fields and logs.
 
 #[tokio::test]
