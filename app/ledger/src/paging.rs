@@ -54,6 +54,15 @@ pub(crate) struct Statement {
 }
 
 impl Statement {
+    /// A statement written whole, whose placeholders hold `values` in turn.
+    #[cfg(any(test, feature = "testing"))]
+    pub(crate) fn of_ints(sql: String, values: impl IntoIterator<Item = i64>) -> Self {
+        Self {
+            sql,
+            args: values.into_iter().map(Arg::Int).collect(),
+        }
+    }
+
     pub(crate) fn push(&mut self, sql: &str) -> &mut Self {
         self.sql.push_str(sql);
         self

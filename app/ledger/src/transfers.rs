@@ -33,7 +33,7 @@ use crate::accounts::{AccountId, AccountKind, AccountStatus, ReadError};
 use crate::actor::{Actor, Operator};
 use crate::alerts::{self, Watched};
 use crate::clock::Clock;
-use crate::db::{Db, WriteTx, is_unique_violation};
+use crate::db::{Backend, Db, WriteTx, is_unique_violation};
 use crate::transfer_pages::TransferQuery;
 use crate::values::{Credits, IdempotencyKey, Note};
 use crate::{Ledger, StoreError};
@@ -736,27 +736,7 @@ async fn move_balances(tx: &mut WriteTx, changes: &[AccountChange]) -> Result<()
     if changes.is_empty() {
         return Ok(());
     }
-    let case = |column: usize| {
-        let whens: Vec<String> = (0..changes.len())
-            .map(|n| {
-                format!(
-                    "WHEN ${} THEN CAST(${} AS BIGINT)",
-                    3 * n + 1,
-                    3 * n + column
-                )
-            })
-            .collect();
-        format!("CASE id {} END", whens.join(" "))
-    };
-    let ids: Vec<String> = (0..changes.len())
-        .map(|n| format!("${}", 3 * n + 1))
-        .collect();
-    let (credits, newest) = (case(2), case(3));
-    let statement = format!(
-        "UPDATE accounts SET balance = balance + {credits}, last_transfer_id = {newest} \
-         WHERE id IN ({}) AND (balance + {credits} >= 0 OR kind = 'platform')",
-        ids.join(", ")
-    );
+    let statement = balance_move(tx.backend(), changes.len());
     let mut query = sqlx::query(&statement).persistent(false);
     for change in changes {
         query = query
@@ -775,6 +755,62 @@ async fn move_balances(tx: &mut WriteTx, changes: &[AccountChange]) -> Result<()
     Ok(())
 }
 
+/// The statement [`move_balances`] runs for `count` accounts: bind each account's id, the credits
+/// it gains and its newest entry, account by account.
+fn balance_move(backend: Backend, count: usize) -> String {
+    match backend {
+        // The changes as a table joined to `accounts` by key, so that each parameter appears once
+        // (see `Backend::parameter`).
+        Backend::Sqlite => {
+            let rows = vec!["(?, ?, ?)"; count].join(", ");
+            format!(
+                "WITH changes (id, credits, newest) AS (VALUES {rows}) \
+                 UPDATE accounts SET balance = balance + changes.credits, \
+                 last_transfer_id = changes.newest \
+                 FROM changes WHERE accounts.id = changes.id \
+                 AND (accounts.balance + changes.credits >= 0 OR accounts.kind = 'platform')"
+            )
+        }
+        // Joined so, PostgreSQL reads a table of a few thousand accounts whole; the ids listed are
+        // an index condition whatever the size.
+        Backend::Postgres => {
+            let case = |column: usize| {
+                let whens: Vec<String> = (0..count)
+                    .map(|n| {
+                        format!(
+                            "WHEN ${} THEN CAST(${} AS BIGINT)",
+                            3 * n + 1,
+                            3 * n + column
+                        )
+                    })
+                    .collect();
+                format!("CASE id {} END", whens.join(" "))
+            };
+            let ids: Vec<String> = (0..count).map(|n| format!("${}", 3 * n + 1)).collect();
+            let (credits, newest) = (case(2), case(3));
+            format!(
+                "UPDATE accounts SET balance = balance + {credits}, last_transfer_id = {newest} \
+                 WHERE id IN ({}) AND (balance + {credits} >= 0 OR kind = 'platform')",
+                ids.join(", ")
+            )
+        }
+    }
+}
+
+#[cfg(any(test, feature = "testing"))]
+impl Ledger {
+    /// The database's plan for a batch's balance move over `accounts`, for the tests: it must reach
+    /// each account by its key, however many accounts there are.
+    pub async fn balance_move_plan(&self, accounts: &[AccountId]) -> Result<String, StoreError> {
+        let statement = crate::paging::Statement::of_ints(
+            balance_move(self.backend(), accounts.len()),
+            accounts.iter().flat_map(|account| [account.0, 0, 0]),
+        );
+        let mut conn = self.db.pool().acquire().await?;
+        Ok(crate::paging::explain(&mut conn, self.backend(), &statement).await?)
+    }
+}
+
 /// Records `transfers` (their ids not yet known) with their request ids, in one statement, in the
 /// order given: ids ascend in that order, as the ledger's replay in `verify` reads them. Returns the
 /// ids, in the same order.
@@ -783,12 +819,9 @@ async fn record_entries(
     transfers: &[(Transfer, String)],
 ) -> Result<Vec<i64>, StoreError> {
     const COLUMNS: usize = 11;
+    let backend = tx.backend();
     let rows: Vec<String> = (0..transfers.len())
-        .map(|n| {
-            let first = n * COLUMNS + 1;
-            let row: Vec<String> = (first..first + COLUMNS).map(|p| format!("${p}")).collect();
-            format!("({})", row.join(", "))
-        })
+        .map(|n| format!("({})", backend.parameters(n * COLUMNS + 1, COLUMNS)))
         .collect();
     let statement = format!(
         "INSERT INTO transfers (kind, from_account_id, to_account_id, amount, note, actor_account_id, \

@@ -1,9 +1,10 @@
-//! No page reads a whole table: the plans the database picks (SQLite's `EXPLAIN QUERY PLAN`,
-//! PostgreSQL's `EXPLAIN`, on a few thousand accounts and transfers with fresh statistics) reach
-//! `accounts`, `users`, `sub_account_totals` and `transfers` only through index ranges or keys,
-//! for the grid's first page, a search, each sort, a deep page and a page after balances moved,
-//! and for an account's transfers, filtered or not, on any page. A search reads its matches only,
-//! never the range of all the parent's sub-accounts, and (on SQLite) a page not limited to one
+//! No page reads a whole table, nor does a batch's balance move: the plans the database picks
+//! (SQLite's `EXPLAIN QUERY PLAN`, PostgreSQL's `EXPLAIN`, on a few thousand accounts and transfers
+//! with fresh statistics) reach `accounts`, `users`, `sub_account_totals` and `transfers` only
+//! through index ranges or keys, for the grid's first page, a search, each sort, a deep page and a
+//! page after balances moved, for an account's transfers, filtered or not, on any page, and for
+//! the move of 65 balances. A search reads its matches only, never the range of all the parent's
+//! sub-accounts, and (on SQLite) a page not limited to one
 //! counterparty reads an account's transfers one type at a time, a range of the per-type index on
 //! each side (there is no per-account time index); on PostgreSQL no side of a history page is read whole and sorted,
 //! whatever its filters (the planner's guess for the note search once made it do so). Run with
@@ -11,7 +12,7 @@
 
 use ledger::testing::{operator, seeded, transfer_request};
 use ledger::{
-    AccountKind, AccountStatus, Backend, SearchText, SortDirection, SubAccountQuery,
+    AccountId, AccountKind, AccountStatus, Backend, SearchText, SortDirection, SubAccountQuery,
     SubAccountSort, TransferKind, TransferQuery,
 };
 use sqlx::Executor;
@@ -125,7 +126,7 @@ fn sorted_sides(plan: &str) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn no_page_of_the_grid_or_of_transfers_reads_a_whole_table() {
+async fn no_page_and_no_balance_move_reads_a_whole_table() {
     let (db, ledger, dataset) = seeded(3_000, 4_000).await;
     let direct = &dataset.direct;
     let backend = ledger.backend();
@@ -272,6 +273,17 @@ async fn no_page_of_the_grid_or_of_transfers_reads_a_whole_table() {
         }
         failures.extend(wrong.into_iter().map(|scan| format!("{name}: {scan}")));
     }
+
+    let moved: Vec<AccountId> = std::iter::once(direct.account())
+        .chain(dataset.sub_accounts.iter().take(64).copied())
+        .collect();
+    let plan = ledger.balance_move_plan(&moved).await.unwrap();
+    eprintln!("--- a batch's balance move\n{plan}");
+    failures.extend(
+        full_scans(backend, &plan)
+            .into_iter()
+            .map(|scan| format!("a batch's balance move: {scan}")),
+    );
     assert!(
         failures.is_empty(),
         "{backend:?} reads whole tables or ranges:\n{}",

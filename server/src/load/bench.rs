@@ -1,7 +1,8 @@
 //! `server bench-transfers`: credit movements per second through HTTP, with latency, errors by
 //! kind and the server's peak memory, for each number of concurrent clients asked for; and in the
-//! same run the bare database loop ([`crate::load::baseline`]) on a copy of the tree, and the
-//! ratio of the two.
+//! same run the bare database loop ([`crate::load::baseline`]) on a copy of the tree, the ratio of
+//! the two, and as many tasks calling the ledger in this process ([`crate::load::in_process`]) on
+//! a third copy.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use crate::load::clients::{Answer, ApiClient, no_answer};
+use crate::load::in_process::{self, Actors};
 use crate::load::process::ServerSpec;
 use crate::load::report::{Tally, load_average, millis, per_second};
 use crate::load::tree::{self, Keys, Tree, TreePlan};
@@ -30,7 +32,7 @@ pub struct BenchTransfersArgs {
     pub seconds: u64,
 }
 
-/// Builds two copies of the tree in fresh databases (on the PostgreSQL server of `database_url`,
+/// Builds three copies of the tree in fresh databases (on the PostgreSQL server of `database_url`,
 /// or SQLite files), measures, prints, and removes them.
 pub async fn run(
     server_binary: &Path,
@@ -42,6 +44,9 @@ pub async fn run(
         .await
         .map_err(LoadError::Database)?;
     let bare = ScratchDatabase::create(database_url, "creditdesk_bench")
+        .await
+        .map_err(LoadError::Database)?;
+    let alone = ScratchDatabase::create(database_url, "creditdesk_bench")
         .await
         .map_err(LoadError::Database)?;
     let ledger = served.connect().await?;
@@ -77,15 +82,19 @@ pub async fn run(
         bare_tally.errors()
     );
 
+    // Before the server starts, so that the ledger has both cores to itself.
+    let alone_figures = ledger_alone(&alone, &args.clients, duration).await?;
+
     let spec = ServerSpec::new(server_binary, &served.settings.url)?;
     let http = reqwest::Client::new();
     let server = spec.start(&http).await?;
     println!();
     println!(
-        "| clients | transfers/s | p50 | p99 | max | HTTP ÷ bare | server peak memory | errors |"
+        "| clients | transfers/s | p50 | p99 | max | HTTP ÷ bare | ledger alone, no HTTP: \
+         transfers/s, p99, movements a batch | server peak memory | errors |"
     );
-    println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
-    for &clients in &args.clients {
+    println!("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+    for (&clients, alone) in args.clients.iter().zip(&alone_figures) {
         let (mut tally, elapsed) =
             send_for(&spec.base_url(), &keys, &tree, clients, duration).await?;
         let rate = per_second(tally.moved, elapsed);
@@ -94,7 +103,7 @@ pub async fn run(
             .peak_memory_kb()
             .map_or_else(|| "unknown".to_owned(), |kb| format!("{} MB", kb / 1024));
         println!(
-            "| {clients} | {rate:.0} | {} | {} | {} | {:.2} | {memory} | {} |",
+            "| {clients} | {rate:.0} | {} | {} | {} | {:.2} | {alone} | {memory} | {} |",
             millis(p50),
             millis(p99),
             millis(max),
@@ -109,6 +118,40 @@ pub async fn run(
         println!("(SQLite: WAL, synchronous=FULL, as the server runs it)");
     }
     Ok(())
+}
+
+/// For each number of tasks, what [`in_process::run`] measures on a tree built in `database`, as
+/// the table prints it.
+async fn ledger_alone(
+    database: &ScratchDatabase,
+    tasks: &[usize],
+    duration: Duration,
+) -> Result<Vec<String>, LoadError> {
+    let ledger = database.connect().await?;
+    let tree = tree::build(&ledger, &TreePlan::BENCH).await?;
+    let actors = Actors::of(&ledger, &tree).await?;
+    let mut figures = Vec::with_capacity(tasks.len());
+    for &tasks in tasks {
+        let before = ledger.group_commit_stats();
+        let (mut tally, elapsed) =
+            in_process::run(&ledger, &tree, &actors, tasks, duration).await?;
+        let after = ledger.group_commit_stats();
+        let per_batch = (after.movements - before.movements) as f64
+            / (after.batches - before.batches).max(1) as f64;
+        let [_, p99, _] = tally.percentiles();
+        let errors = if tally.errors.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", tally.errors())
+        };
+        figures.push(format!(
+            "{:.0}, {}, {per_batch:.1}{errors}",
+            per_second(tally.moved, elapsed),
+            millis(p99)
+        ));
+    }
+    ledger.close().await;
+    Ok(figures)
 }
 
 /// `clients` clients send movements with fresh keys until `duration` is up.

@@ -5,12 +5,15 @@
 //! Both build the same kind of tree through the ledger ([`tree`]), draw the same movements
 //! ([`workload`]), send them with API keys as any client would ([`clients`]), and run `serve` as a
 //! child process ([`process`]). They go through `/v1/transfers` and `/v1/usage` only, so they
-//! measure whatever the ledger's movement path is at the time.
+//! measure whatever the ledger's movement path is at the time; the bench also makes the same
+//! movements through the ledger in its own process ([`in_process`]), to tell the HTTP path's
+//! cost from the ledger's.
 
 pub mod baseline;
 pub mod bench;
 pub mod clients;
 pub mod crash;
+pub mod in_process;
 pub mod process;
 pub mod report;
 pub mod tree;

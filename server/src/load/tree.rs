@@ -222,7 +222,7 @@ async fn open(
     Ok(opened)
 }
 
-async fn actor(ledger: &Ledger, login_text: &str) -> Result<Actor, TreeError> {
+pub async fn actor(ledger: &Ledger, login_text: &str) -> Result<Actor, TreeError> {
     ledger
         .actor_for(&operator(), &login(login_text)?)
         .await?

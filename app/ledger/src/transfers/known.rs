@@ -180,7 +180,7 @@ impl Known {
              (SELECT COUNT(*) FROM webhooks w WHERE w.account_id = accounts.id) AS webhooks \
              FROM accounts WHERE id IN ({}) ORDER BY id{lock}",
             watched_columns!(),
-            placeholders(1, self.account_ids.len()),
+            tx.backend().parameters(1, self.account_ids.len()),
         );
         let mut query = sqlx::query_as::<_, Party>(&statement);
         for id in &self.account_ids {
@@ -212,17 +212,23 @@ impl Known {
                 .map(|m| (m.actor_account.0, m.key.as_str()))
                 .collect(),
         );
-        let first_request = actors.len() + 1;
-        let request_terms: Vec<String> = (0..requests.len())
-            .map(|n| {
-                let at = first_request + 2 * n;
-                format!(
-                    "(actor_account_id = ${at} AND idempotency_key = ${})",
-                    at + 1
-                )
-            })
-            .collect();
-        let requested = request_terms.join(" OR ");
+        // The request ids are asked of two tables: their parameters appear (and are bound) twice.
+        let backend = tx.backend();
+        let requested = |first: usize| {
+            (0..requests.len())
+                .map(|n| {
+                    let at = first + 2 * n;
+                    format!(
+                        "(actor_account_id = {} AND idempotency_key = {})",
+                        backend.parameter(at),
+                        backend.parameter(at + 1)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" OR ")
+        };
+        let in_transfers = requested(actors.len() + 1);
+        let in_refusals = requested(actors.len() + 2 * requests.len() + 1);
         let statement = format!(
             "WITH RECURSIVE line (actor, id, parent_id, status) AS ( \
                  SELECT id, id, parent_id, status FROM accounts WHERE id IN ({}) \
@@ -232,17 +238,19 @@ impl Known {
              SELECT 'suspended' AS found, actor, NULL AS idempotency_key, NULL AS id \
              FROM line WHERE status = 'suspended' \
              UNION ALL SELECT 'transfer', actor_account_id, idempotency_key, id \
-             FROM transfers WHERE {requested} \
+             FROM transfers WHERE {in_transfers} \
              UNION ALL SELECT 'refusal', actor_account_id, idempotency_key, NULL \
-             FROM refused_requests WHERE {requested}",
-            placeholders(1, actors.len()),
+             FROM refused_requests WHERE {in_refusals}",
+            backend.parameters(1, actors.len()),
         );
         let mut query = sqlx::query_as::<_, (String, i64, Option<String>, Option<i64>)>(&statement);
         for actor in &actors {
             query = query.bind(*actor);
         }
-        for (actor, key) in &requests {
-            query = query.bind(*actor).bind(*key);
+        for _ in ["transfers", "refused_requests"] {
+            for (actor, key) in &requests {
+                query = query.bind(*actor).bind(*key);
+            }
         }
         let found = query.fetch_all(&mut **tx).await?;
         // Answers found are rare (a retry): each is then read in full.
@@ -279,12 +287,4 @@ fn padded<T: Clone>(mut items: Vec<T>) -> Vec<T> {
         items.resize(items.len().next_power_of_two(), first);
     }
     items
-}
-
-/// `$from, …` for `count` parameters.
-fn placeholders(from: usize, count: usize) -> String {
-    (from..from + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
