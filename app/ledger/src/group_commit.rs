@@ -16,8 +16,9 @@
 //! caller hears "applied" from a batch that failed.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use futures_util::FutureExt;
 use tokio::sync::{mpsc, oneshot};
@@ -52,11 +53,77 @@ pub struct GroupCommitStats {
     pub applied_alone: u64,
 }
 
+/// How long committed batches spent in each step, summed since the ledger connected: where the
+/// writer's time goes, and so what bounds the movements it answers per second (it makes one batch
+/// at a time).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BatchTimes {
+    /// Waiting for the write lock (on SQLite another process's writer may hold it) and beginning.
+    pub begin: Duration,
+    /// Taking the members' request-id turns and reading what they need ([`Known::read`]).
+    pub read: Duration,
+    /// Checking each member in memory, and writing at once those that set something off.
+    pub decide: Duration,
+    /// Writing the moves deferred to the batch's end: their entries, then their balances.
+    pub write: Duration,
+    /// Committing: on SQLite, appending the changed pages to the WAL and flushing it to disk.
+    pub commit: Duration,
+}
+
+impl BatchTimes {
+    /// The time spent in every step.
+    pub fn total(&self) -> Duration {
+        self.begin + self.read + self.decide + self.write + self.commit
+    }
+
+    /// What was spent after `earlier` was taken.
+    pub fn since(&self, earlier: &Self) -> Self {
+        Self {
+            begin: self.begin.saturating_sub(earlier.begin),
+            read: self.read.saturating_sub(earlier.read),
+            decide: self.decide.saturating_sub(earlier.decide),
+            write: self.write.saturating_sub(earlier.write),
+            commit: self.commit.saturating_sub(earlier.commit),
+        }
+    }
+
+    fn add(&mut self, other: &Self) {
+        self.begin += other.begin;
+        self.read += other.read;
+        self.decide += other.decide;
+        self.write += other.write;
+        self.commit += other.commit;
+    }
+}
+
+/// Times one batch's steps as it goes; its times count only once it commits, as its movements do.
+struct Laps {
+    mark: Instant,
+    times: BatchTimes,
+}
+
+impl Laps {
+    fn start() -> Self {
+        Self {
+            mark: Instant::now(),
+            times: BatchTimes::default(),
+        }
+    }
+
+    /// Ends the step under way: the time since the last lap goes to `step`.
+    fn lap(&mut self, step: fn(&mut BatchTimes) -> &mut Duration) {
+        let now = Instant::now();
+        *step(&mut self.times) += now - self.mark;
+        self.mark = now;
+    }
+}
+
 #[derive(Debug, Default)]
 struct Counters {
     batches: AtomicU64,
     movements: AtomicU64,
     applied_alone: AtomicU64,
+    times: Mutex<BatchTimes>,
 }
 
 /// The queue to this ledger's writer; cheap to clone.
@@ -127,6 +194,14 @@ impl Writer {
             applied_alone: read(&self.counters.applied_alone),
         }
     }
+
+    pub(crate) fn batch_times(&self) -> BatchTimes {
+        *self
+            .counters
+            .times
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 fn writer_gone() -> TransferError {
@@ -157,9 +232,11 @@ async fn commit_batch(shared: &Shared, jobs: Vec<Job>) {
         commits,
     } = shared;
     let size = jobs.len();
+    let mut laps = Laps::start();
     let alone = match db.begin_write().await {
         Ok(tx) => {
-            apply_together(shared, tx, jobs)
+            laps.lap(|times| &mut times.begin);
+            apply_together(shared, tx, jobs, laps)
                 .instrument(tracing::info_span!("batch", size))
                 .await
         }
@@ -181,7 +258,12 @@ async fn commit_batch(shared: &Shared, jobs: Vec<Job>) {
 
 /// Applies every member in `tx`, commits once and answers them. Returns the members still to apply
 /// alone: all of them when the batch broke or did not commit, none otherwise.
-async fn apply_together(shared: &Shared, mut tx: WriteTx, jobs: Vec<Job>) -> Vec<Job> {
+async fn apply_together(
+    shared: &Shared,
+    mut tx: WriteTx,
+    jobs: Vec<Job>,
+    mut laps: Laps,
+) -> Vec<Job> {
     let Shared {
         db,
         counters,
@@ -200,7 +282,7 @@ async fn apply_together(shared: &Shared, mut tx: WriteTx, jobs: Vec<Job>) -> Vec
     for job in &jobs {
         job.span.record("batch", size);
     }
-    let answers = match apply(&mut tx, &jobs).await {
+    let answers = match apply(&mut tx, &jobs, &mut laps).await {
         Ok(answers) => answers,
         Err(error) => {
             tracing::warn!(%error, "the batch broke; applying its movements alone");
@@ -212,6 +294,12 @@ async fn apply_together(shared: &Shared, mut tx: WriteTx, jobs: Vec<Job>) -> Vec
         tracing::warn!(%error, "the batch did not commit; applying its movements alone");
         return jobs;
     }
+    laps.lap(|times| &mut times.commit);
+    counters
+        .times
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .add(&laps.times);
     counters.batches.fetch_add(1, Ordering::Relaxed);
     counters
         .movements
@@ -224,9 +312,14 @@ async fn apply_together(shared: &Shared, mut tx: WriteTx, jobs: Vec<Job>) -> Vec
 
 /// Checks every member in order against what the ones before it left, and writes the moves: the
 /// answers, which hold once `tx` commits. An error breaks them all.
-async fn apply(tx: &mut WriteTx, jobs: &[Job]) -> Result<Vec<Answer>, TransferError> {
+async fn apply(
+    tx: &mut WriteTx,
+    jobs: &[Job],
+    laps: &mut Laps,
+) -> Result<Vec<Answer>, TransferError> {
     let movements: Vec<&Movement> = jobs.iter().map(|job| &job.movement).collect();
     let mut known = Known::read(tx, &movements).await?;
+    laps.lap(|times| &mut times.read);
     let mut decided = Vec::with_capacity(jobs.len());
     for job in jobs {
         let decision = decide(tx, &mut known, &job.movement, &job.clock)
@@ -234,7 +327,9 @@ async fn apply(tx: &mut WriteTx, jobs: &[Job]) -> Result<Vec<Answer>, TransferEr
             .await?;
         decided.push(decision);
     }
+    laps.lap(|times| &mut times.decide);
     known.flush(tx).await?;
+    laps.lap(|times| &mut times.write);
     Ok(decided
         .into_iter()
         .zip(jobs)
@@ -258,7 +353,8 @@ async fn apply_alone(db: &Db, commits: &Commits, job: &Job) -> Answer {
 async fn once_alone(db: &Db, commits: &Commits, job: &Job) -> Result<Answer, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     db.lock_keys(&mut tx, &[job.movement.turn()]).await?;
-    match apply(&mut tx, std::slice::from_ref(job)).await {
+    // Alone, its times count nowhere: the batch's stand for the writer's steady work.
+    match apply(&mut tx, std::slice::from_ref(job), &mut Laps::start()).await {
         Ok(mut answers) => {
             commit(tx, commits).await?;
             Ok(answers.pop().unwrap_or_else(|| {

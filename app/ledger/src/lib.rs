@@ -39,7 +39,7 @@ pub use api_keys::{
 };
 pub use clock::Clock;
 pub use db::{Backend, ConnectError, DbSettings};
-pub use group_commit::GroupCommitStats;
+pub use group_commit::{BatchTimes, GroupCommitStats};
 pub use live::BalanceChange;
 pub use paging::{MAX_PAGE_ROWS, SearchText};
 pub use scratch::ScratchDatabase;
@@ -146,6 +146,11 @@ impl Ledger {
     /// How credit movements have been grouped into transactions so far.
     pub fn group_commit_stats(&self) -> GroupCommitStats {
         self.writer.stats()
+    }
+
+    /// Where the writer's committed batches have spent their time so far.
+    pub fn batch_times(&self) -> BatchTimes {
+        self.writer.batch_times()
     }
 
     /// Waits for in-flight queries and closes every connection.

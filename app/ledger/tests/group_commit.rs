@@ -397,6 +397,34 @@ async fn a_batch_that_deadlocks_is_applied_again_movement_by_movement() {
     assert_verified(&ledger).await;
 }
 
+/// The benchmark's account of where the writer's time goes: every step of a committed batch is
+/// timed, once, and within the time its caller waited.
+#[tokio::test]
+async fn a_committed_batch_times_each_of_its_steps_within_its_callers_wait() {
+    let (_db, ledger, example) = with_worked_example().await;
+    let before = ledger.batch_times();
+    let started = std::time::Instant::now();
+    ledger
+        .grant(&example.direct, &transfer_request(example.customer_one, 30))
+        .await
+        .unwrap();
+    let waited = started.elapsed();
+    let spent = ledger.batch_times().since(&before);
+    for (step, time) in [
+        ("begin", spent.begin),
+        ("read", spent.read),
+        ("decide", spent.decide),
+        ("write", spent.write),
+        ("commit", spent.commit),
+    ] {
+        assert!(time > Duration::ZERO, "{step} was not timed: {spent:?}");
+    }
+    assert!(
+        spent.total() <= waited,
+        "{spent:?} adds up to more than the {waited:?} the caller waited"
+    );
+}
+
 async fn lock(conn: &mut sqlx::AnyConnection, account: ledger::AccountId) {
     sqlx::query("UPDATE accounts SET balance = balance WHERE id = $1")
         .bind(account.0)

@@ -2,14 +2,14 @@
 //! kind and the server's peak memory, for each number of concurrent clients asked for; and in the
 //! same run the bare database loop ([`crate::load::baseline`]) on a copy of the tree, the ratio of
 //! the two, and as many tasks calling the ledger in this process ([`crate::load::in_process`]) on
-//! a third copy.
+//! a third copy, with where its writer's batches spent their time.
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use ledger::{Backend, ScratchDatabase};
+use ledger::{Backend, BatchTimes, ScratchDatabase};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
@@ -103,15 +103,26 @@ pub async fn run(
             .peak_memory_kb()
             .map_or_else(|| "unknown".to_owned(), |kb| format!("{} MB", kb / 1024));
         println!(
-            "| {clients} | {rate:.0} | {} | {} | {} | {:.2} | {alone} | {memory} | {} |",
+            "| {clients} | {rate:.0} | {} | {} | {} | {:.2} | {} | {memory} | {} |",
             millis(p50),
             millis(p99),
             millis(max),
             rate / bare_rate.max(f64::EPSILON),
+            alone.summary,
             tally.errors()
         );
     }
     server.kill()?;
+    println!();
+    println!(
+        "Where the ledger alone's writer spent a batch's time, in ms per batch (it makes one batch \
+         at a time; busy: the share of the run it was in a batch):"
+    );
+    println!("| clients | begin | read | decide | write | commit | busy |");
+    println!("| --- | --- | --- | --- | --- | --- | --- |");
+    for (&clients, alone) in args.clients.iter().zip(&alone_figures) {
+        println!("| {clients} | {} |", alone.steps);
+    }
     println!();
     println!("load average after: {}", load_average());
     if backend == Backend::Sqlite {
@@ -120,38 +131,63 @@ pub async fn run(
     Ok(())
 }
 
-/// For each number of tasks, what [`in_process::run`] measures on a tree built in `database`, as
-/// the table prints it.
+/// What [`in_process::run`] measured for one number of tasks, as the tables print it.
+struct AloneFigures {
+    /// Transfers per second, p99 and movements a batch.
+    summary: String,
+    /// The writer's time per batch in each step, and its share of the run.
+    steps: String,
+}
+
+/// For each number of tasks, what [`in_process::run`] measures on a tree built in `database`.
 async fn ledger_alone(
     database: &ScratchDatabase,
     tasks: &[usize],
     duration: Duration,
-) -> Result<Vec<String>, LoadError> {
+) -> Result<Vec<AloneFigures>, LoadError> {
     let ledger = database.connect().await?;
     let tree = tree::build(&ledger, &TreePlan::BENCH).await?;
     let actors = Actors::of(&ledger, &tree).await?;
     let mut figures = Vec::with_capacity(tasks.len());
     for &tasks in tasks {
-        let before = ledger.group_commit_stats();
+        let (before, times_before) = (ledger.group_commit_stats(), ledger.batch_times());
         let (mut tally, elapsed) =
             in_process::run(&ledger, &tree, &actors, tasks, duration).await?;
         let after = ledger.group_commit_stats();
-        let per_batch = (after.movements - before.movements) as f64
-            / (after.batches - before.batches).max(1) as f64;
+        let batches = (after.batches - before.batches).max(1);
+        let per_batch = (after.movements - before.movements) as f64 / batches as f64;
         let [_, p99, _] = tally.percentiles();
         let errors = if tally.errors.is_empty() {
             String::new()
         } else {
             format!("; {}", tally.errors())
         };
-        figures.push(format!(
-            "{:.0}, {}, {per_batch:.1}{errors}",
-            per_second(tally.moved, elapsed),
-            millis(p99)
-        ));
+        figures.push(AloneFigures {
+            summary: format!(
+                "{:.0}, {}, {per_batch:.1}{errors}",
+                per_second(tally.moved, elapsed),
+                millis(p99)
+            ),
+            steps: steps(&ledger.batch_times().since(&times_before), batches, elapsed),
+        });
     }
     ledger.close().await;
     Ok(figures)
+}
+
+/// `times` per batch, in ms, step by step as the table's columns list them, and their share of
+/// `elapsed`.
+fn steps(times: &BatchTimes, batches: u64, elapsed: Duration) -> String {
+    let per_batch = |time: Duration| format!("{:.2}", time.as_secs_f64() * 1000.0 / batches as f64);
+    format!(
+        "{} | {} | {} | {} | {} | {:.0} %",
+        per_batch(times.begin),
+        per_batch(times.read),
+        per_batch(times.decide),
+        per_batch(times.write),
+        per_batch(times.commit),
+        100.0 * times.total().as_secs_f64() / elapsed.as_secs_f64().max(f64::EPSILON)
+    )
 }
 
 /// `clients` clients send movements with fresh keys until `duration` is up.
