@@ -5,6 +5,8 @@ use leptos::prelude::document;
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
+    // A build whose panics abort at once (the release, `.ci/build-release`) never runs a hook.
+    #[cfg(not(panic = "immediate-abort"))]
     console_error_panic_hook::set_once();
     // Asynchronous: a page's code may be a chunk of its own, fetched before its markup hydrates.
     wasm_bindgen_futures::spawn_local(async {
