@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 const repo = resolve(__dirname, '../..');
-// The release build (`cargo leptos build --release --split`): the journeys run against what ships, and its
+// The release build (`.ci/build-release`): the journeys run against what ships, and its
 // server renders the same type-erased views as its wasm hydrates (a plain `cargo build` does not).
 const serverBin = process.env.CREDITDESK_BIN ?? join(repo, 'target/release/server');
 const siteRoot = process.env.CREDITDESK_SITE_ROOT ?? join(repo, 'target/site');
