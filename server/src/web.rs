@@ -397,11 +397,11 @@ mod tests {
 
     #[test]
     fn only_content_hashed_names_are_fingerprinted() {
-        // The main module, and what `--split` adds: the chunk loader and a lazy page's chunks.
+        // The main module, and what `--split` adds: the chunk loader and a lazy island's chunks.
         for name in [
             "creditdesk.4fDq-mN0p_2xYz8kLw3aBc.wasm",
             "__wasm_split.6qUXHMoL3Yenob76SPFfNA.js",
-            "split___webhooks_route_view_16122746537676754520.rZHjqdhn5WNwjU2Q4ivqrw.wasm",
+            "split_webhook_settings_loader_8343135206953885598.rZHjqdhn5WNwjU2Q4ivqrw.wasm",
             "chunk_10.Jj0cNgBk_UI2P1YsXu4-zA.wasm",
         ] {
             assert!(is_fingerprinted(name), "{name}");

@@ -4,8 +4,9 @@
 //! was open, and a password that has to be changed first.
 
 use leptos::prelude::*;
-use leptos_router::components::{A, Outlet};
+use leptos_router::components::Outlet;
 
+use crate::components::address::current_path;
 use crate::components::alert_settings::{AlertSettingsDialog, Watched};
 use crate::components::alerts_bell::{AlertsBell, AlertsBellLink};
 use crate::components::error_note::ErrorNote;
@@ -14,11 +15,20 @@ use crate::components::live::Live;
 use crate::components::own_account::OwnAccount;
 use crate::error::AppError;
 use crate::format::Grouped;
+use crate::hydrated::count_island;
 use crate::model::{AccountSummary, CHANGE_PASSWORD_PATH};
 use crate::server_fns::sign_out;
 
 #[component]
 pub fn Layout() -> impl IntoView {
+    view! { <Frame><Outlet /></Frame> }
+}
+
+/// An island: the top bar's balance, bell and live status change while the page is open, and the
+/// page's own island (its children) reads the account, the live balances and the bell from it.
+#[island]
+fn Frame(children: Children) -> impl IntoView {
+    count_island();
     let own = OwnAccount::provide();
     let bell = AlertsBell::provide();
     // A new alert arrives with the live stream's count: the bell reads it again.
@@ -63,7 +73,7 @@ pub fn Layout() -> impl IntoView {
                     </Suspense>
                 </header>
                 <main class="content">
-                    <Outlet />
+                    {children()}
                 </main>
             </div>
         </div>
@@ -75,11 +85,17 @@ fn menu(account: &AccountSummary) -> AnyView {
         {own_menu(account)}
         <details class="nav-group" open>
             <summary>"Developers"</summary>
-            <A href="/api-keys">"API keys"</A>
-            <A href="/webhooks">"Webhooks"</A>
+            {link("/api-keys", "API keys")}
+            {link("/webhooks", "Webhooks")}
         </details>
     }
     .into_any()
+}
+
+/// A menu link, `aria-current` on the page shown.
+fn link(href: &'static str, text: &'static str) -> impl IntoView {
+    let current = (current_path() == href).then_some("page");
+    view! { <a href=href aria-current=current>{text}</a> }
 }
 
 fn own_menu(account: &AccountSummary) -> AnyView {
@@ -87,7 +103,7 @@ fn own_menu(account: &AccountSummary) -> AnyView {
         view! {
             <details class="nav-group" open>
                 <summary>"Reseller"</summary>
-                <A href="/reseller/customers">"Manage Customers"</A>
+                {link("/reseller/customers", "Manage Customers")}
             </details>
         }
         .into_any()
@@ -95,7 +111,7 @@ fn own_menu(account: &AccountSummary) -> AnyView {
         view! {
             <details class="nav-group" open>
                 <summary>"Account"</summary>
-                <A href="/account">"Balance and transfers"</A>
+                {link("/account", "Balance and transfers")}
             </details>
         }
         .into_any()
@@ -143,7 +159,7 @@ fn TopBar(account: AccountSummary) -> impl IntoView {
             >
                 <SlidersIcon />
             </button>
-            <A href=CHANGE_PASSWORD_PATH attr:class="button">"Change password"</A>
+            <a href=CHANGE_PASSWORD_PATH class="button">"Change password"</a>
             <button type="button" class="button" disabled=move || leave.pending().get() on:click=move |_| {
                 leave.dispatch(());
             }>"Sign out"</button>

@@ -1,6 +1,7 @@
 //! Reusable pieces of the pages.
 
 pub mod account_dialogs;
+pub mod address;
 pub mod alert_settings;
 pub mod alerts_bell;
 pub mod balance_chart;

@@ -9,12 +9,23 @@ use crate::components::alerts_bell::AlertsBell;
 use crate::components::error_note::ErrorNote;
 use crate::components::layout::leave_if_session_refused;
 use crate::format::format_utc;
+use crate::hydrated::count_island;
 use crate::model::Alert;
 use crate::server_fns::{alerts, mark_alerts_read};
 use crate::wire::load;
 
 #[component]
 pub fn AlertsPage() -> impl IntoView {
+    view! {
+        <Title text="Alerts" />
+        <AlertList />
+    }
+}
+
+/// The page's island: the list and its buttons.
+#[island(lazy)]
+fn AlertList() -> impl IntoView {
+    count_island();
     let bell = AlertsBell::expect();
     let list = load(|| (), |()| alerts());
     let mark_read = Action::new(|newest: &i64| mark_alerts_read(*newest));
@@ -35,7 +46,6 @@ pub fn AlertsPage() -> impl IntoView {
     });
 
     view! {
-        <Title text="Alerts" />
         <div class="page-head">
             <h1>"Alerts"</h1>
             <p class="lede">

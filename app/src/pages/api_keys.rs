@@ -10,12 +10,23 @@ use crate::components::form::{Field, FormAction};
 use crate::components::layout::leave_if_session_refused;
 use crate::error::FormField;
 use crate::format::format_utc;
+use crate::hydrated::count_island;
 use crate::model::{ApiKeySummary, ApiScope, CreatedApiKey, NewApiKey};
 use crate::server_fns::{api_keys, create_api_key, revoke_api_key};
 use crate::wire::load;
 
 #[component]
 pub fn ApiKeys() -> impl IntoView {
+    view! {
+        <Title text="API keys" />
+        <ApiKeyList />
+    }
+}
+
+/// The page's island: the keys and the form.
+#[island(lazy)]
+fn ApiKeyList() -> impl IntoView {
+    count_island();
     // Bumped after every change, so the list reloads.
     let version = RwSignal::new(0_u32);
     let keys = load(move || version.get(), |_| api_keys());
@@ -27,7 +38,6 @@ pub fn ApiKeys() -> impl IntoView {
     let created = RwSignal::new(None::<CreatedApiKey>);
 
     view! {
-        <Title text="API keys" />
         <div class="page-head">
             <h1>"API keys"</h1>
             <p class="lede">

@@ -8,11 +8,22 @@ use leptos_meta::Title;
 use crate::components::form::{Field, FormAction};
 use crate::components::layout::go_to;
 use crate::error::FormField;
+use crate::hydrated::count_island;
 use crate::model::PasswordChange;
 use crate::server_fns::change_password;
 
 #[component]
 pub fn ChangePassword() -> impl IntoView {
+    view! {
+        <Title text="Change password" />
+        <PasswordForm />
+    }
+}
+
+/// The page's island: the form.
+#[island(lazy)]
+fn PasswordForm() -> impl IntoView {
+    count_island();
     let (current, new, repeat) = (
         RwSignal::new(String::new()),
         RwSignal::new(String::new()),
@@ -31,7 +42,6 @@ pub fn ChangePassword() -> impl IntoView {
     };
 
     view! {
-        <Title text="Change password" />
         <div class="page-head">
             <h1>"Change password"</h1>
             <p class="lede">

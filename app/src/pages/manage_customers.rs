@@ -4,10 +4,9 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::components::account_dialogs::{AddSubAccountDialog, RenameDialog};
+use crate::components::address::Address;
 use crate::components::alert_settings::{AlertSettingsDialog, Watched};
 use crate::components::credit_dialog::CreditDialog;
 use crate::components::error_note::ErrorNote;
@@ -19,6 +18,7 @@ use crate::components::pager::{Pager, href};
 use crate::components::search_box::SearchBox;
 use crate::components::transfer_table::Transfers;
 use crate::format::{Grouped, utc_date};
+use crate::hydrated::count_island;
 use crate::model::{
     AccountKind, AccountStatus, AccountSummary, SortDirection, SubAccountList, SubAccountSort,
     SubAccountView, TransferReceipt,
@@ -34,9 +34,18 @@ fn grid_href(view: &SubAccountView) -> String {
 
 #[component]
 pub fn ManageCustomers() -> impl IntoView {
-    let query = use_query_map();
-    let view =
-        Memo::new(move |_| query.with(|query| SubAccountView::from_query(|name| query.get(name))));
+    view! {
+        <Title text="Manage Customers" />
+        <SubAccounts />
+    }
+}
+
+/// The page's island: the grid follows the address, and every row's pop-ups and buttons work on it.
+#[island]
+fn SubAccounts() -> impl IntoView {
+    count_island();
+    let address = Address::current();
+    let view = Memo::new(move |_| SubAccountView::from_query(|name| address.get(name)));
     // Bumped to read the page again after a sub-account is added (it may or may not belong on it).
     let reload = RwSignal::new(0_u32);
     // A newer view's answer always wins: the resource drops an older request's late answer.
@@ -47,7 +56,6 @@ pub fn ManageCustomers() -> impl IntoView {
     let open = RwSignal::new(None::<Open>);
 
     view! {
-        <Title text="Manage Customers" />
         <div class="page-head">
             <h1>"Manage Customers"</h1>
             <p class="lede">"Give credits to your resellers and customers, or take them back."</p>
@@ -64,7 +72,7 @@ pub fn ManageCustomers() -> impl IntoView {
                     </button>
                 </div>
             </header>
-            <GridTools view />
+            <GridTools view address />
             <Transition fallback=|| view! { <p class="empty">"Loading sub-accounts…"</p> }>
                 {move || Suspend::new(async move {
                     match page.await {
@@ -87,15 +95,9 @@ pub fn ManageCustomers() -> impl IntoView {
 /// The search box and the filters. Each change goes to the URL (typing once it pauses, replacing
 /// the history entry; a filter as a new entry), and the page follows the URL.
 #[component]
-fn GridTools(view: Memo<SubAccountView>) -> impl IntoView {
-    let navigate = use_navigate();
+fn GridTools(view: Memo<SubAccountView>, address: Address) -> impl IntoView {
     let go = Callback::new(move |(changed, replace): (SubAccountView, bool)| {
-        let options = NavigateOptions {
-            replace,
-            scroll: false,
-            ..NavigateOptions::default()
-        };
-        navigate(&grid_href(&changed), options);
+        address.go(&grid_href(&changed), replace);
     });
     let search = Callback::new(move |q: String| {
         let current = view.get_untracked();

@@ -1,6 +1,5 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -14,7 +13,7 @@ pub fn NotFound() -> impl IntoView {
             <div class="card narrow">
                 <h1>"Page not found"</h1>
                 <p>"There is nothing at this address."</p>
-                <A href="/">"Go to Creditdesk"</A>
+                <a href="/">"Go to Creditdesk"</a>
             </div>
         </main>
     }

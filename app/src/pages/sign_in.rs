@@ -8,10 +8,21 @@ use crate::components::form::{Field, FormAction};
 use crate::components::icons::LogoIcon;
 use crate::components::layout::go_to;
 use crate::error::FormField;
+use crate::hydrated::count_island;
 use crate::server_fns::sign_in;
 
 #[component]
 pub fn SignIn() -> impl IntoView {
+    view! {
+        <Title text="Sign in" />
+        <SignInForm />
+    }
+}
+
+/// The page's island: the form.
+#[island(lazy)]
+fn SignInForm() -> impl IntoView {
+    count_island();
     let (login, password) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
     let attempt = FormAction::new(
         |(login, password): (String, String)| sign_in(login, password),
@@ -24,7 +35,6 @@ pub fn SignIn() -> impl IntoView {
     };
 
     view! {
-        <Title text="Sign in" />
         <main class="centered">
             <div class="card narrow sign-in">
                 <div class="brand">

@@ -4,9 +4,8 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::NavigateOptions;
-use leptos_router::hooks::{use_navigate, use_query_map};
 
+use crate::components::address::Address;
 use crate::components::balance_chart::BalanceChart;
 use crate::components::error_note::ErrorNote;
 use crate::components::live::Live;
@@ -14,6 +13,7 @@ use crate::components::pager::{Pager, href};
 use crate::components::search_box::SearchBox;
 use crate::components::transfer_table::{LedgerRow, LedgerTable};
 use crate::format::Grouped;
+use crate::hydrated::count_island;
 use crate::model::{TransferList, TransferView};
 use crate::server_fns::{balance_history, transfer_page};
 use crate::wire::load;
@@ -26,9 +26,18 @@ fn transfers_href(view: &TransferView) -> String {
 
 #[component]
 pub fn TransfersPage() -> impl IntoView {
-    let query = use_query_map();
-    let view =
-        Memo::new(move |_| query.with(|query| TransferView::from_query(|name| query.get(name))));
+    view! {
+        <Title text="Transfers" />
+        <TransferHistory />
+    }
+}
+
+/// The page's island: the filters, the chart and the list follow the address.
+#[island(lazy)]
+fn TransferHistory() -> impl IntoView {
+    count_island();
+    let address = Address::current();
+    let view = Memo::new(move |_| TransferView::from_query(|name| address.get(name)));
     // A newer view's answer always wins: the resource drops an older request's late answer.
     let list = load(move || view.get(), transfer_page);
     // The chart follows the filters, not the page.
@@ -36,7 +45,6 @@ pub fn TransfersPage() -> impl IntoView {
     let live = Live::expect();
 
     view! {
-        <Title text="Transfers" />
         <div class="page-head">
             <h1>"Transfers"</h1>
             <Transition fallback=|| view! { <p class="lede">"Loading…"</p> }>
@@ -60,7 +68,7 @@ pub fn TransfersPage() -> impl IntoView {
                     "Download CSV"
                 </a>
             </header>
-            <TransferTools view />
+            <TransferTools view address />
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     chart.await.ok().map(|points| view! { <BalanceChart points /> })
@@ -80,15 +88,9 @@ pub fn TransfersPage() -> impl IntoView {
 
 /// The filters. Each change goes to the URL (the note once typing pauses), back on the newest page.
 #[component]
-fn TransferTools(view: Memo<TransferView>) -> impl IntoView {
-    let navigate = use_navigate();
+fn TransferTools(view: Memo<TransferView>, address: Address) -> impl IntoView {
     let go = Callback::new(move |(changed, replace): (TransferView, bool)| {
-        let options = NavigateOptions {
-            replace,
-            scroll: false,
-            ..NavigateOptions::default()
-        };
-        navigate(&transfers_href(&changed), options);
+        address.go(&transfers_href(&changed), replace);
     });
     let change = move |param: &'static str, value: String, replace: bool| {
         let mut query = view.get_untracked().at(None).to_query();

@@ -11,6 +11,7 @@ use crate::components::form::{Field, FormAction};
 use crate::components::layout::leave_if_session_refused;
 use crate::error::FormField;
 use crate::format::format_utc;
+use crate::hydrated::count_island;
 use crate::model::{CreatedWebhook, Delivery, DeliveryAttempt, DeliveryStatus, answer};
 use crate::server_fns::{
     remove_webhook, send_again, set_webhook, webhook, webhook_attempts, webhook_deliveries,
@@ -19,6 +20,16 @@ use crate::wire::load;
 
 #[component]
 pub fn WebhooksPage() -> impl IntoView {
+    view! {
+        <Title text="Webhooks" />
+        <WebhookSettings />
+    }
+}
+
+/// The page's island: the webhook, its deliveries and their buttons.
+#[island(lazy)]
+fn WebhookSettings() -> impl IntoView {
+    count_island();
     // Bumped after every change, so that the URL and both tables reload.
     let version = RwSignal::new(0_u32);
     let current = load(move || version.get(), |_| webhook());
@@ -32,7 +43,6 @@ pub fn WebhooksPage() -> impl IntoView {
     let created = RwSignal::new(None::<CreatedWebhook>);
 
     view! {
-        <Title text="Webhooks" />
         <div class="page-head">
             <h1>"Webhooks"</h1>
             <p class="lede">
