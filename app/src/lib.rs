@@ -4,9 +4,10 @@
 //! islands. The frame (top bar, menu, live balances, bell) is one island and each page's content
 //! another, inside it, reading the account and the live balances from the frame's context. The
 //! router runs on the server only, so following a link loads the page; a page whose state is in
-//! its query string changes it through the browser's history (`components::address`). What this
-//! buys is the wasm: about 60 KB gzip less on every first visit, the router and every static part
-//! of the pages being server code only (README, "Measurements").
+//! its query string changes it through the browser's history (`components::address`). Each page
+//! is a server component holding its title and its island, so that the titles' code stays on the
+//! server too. What this buys is the wasm: about 60 KB gzip less on every first visit, the router
+//! and every static part of the pages being server code only (README, "Measurements").
 #![recursion_limit = "256"]
 
 pub mod components;

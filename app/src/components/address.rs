@@ -36,20 +36,14 @@ impl Address {
     /// entry or in place of the current one, and the page follows it.
     pub fn go(&self, href: &str, replace: bool) {
         #[cfg(feature = "hydrate")]
-        {
-            use leptos_router::location::{BrowserUrl, LocationProvider};
-
-            if let Ok(history) = window().history() {
-                let state = wasm_bindgen::JsValue::NULL;
-                let _ = if replace {
-                    history.replace_state_with_url(&state, "", Some(href))
-                } else {
-                    history.push_state_with_url(&state, "", Some(href))
-                };
-            }
-            if let Ok(url) = BrowserUrl::parse(href) {
-                self.query.set(url.search_params().clone());
-            }
+        if let Ok(history) = window().history() {
+            let state = wasm_bindgen::JsValue::NULL;
+            let _ = if replace {
+                history.replace_state_with_url(&state, "", Some(href))
+            } else {
+                history.push_state_with_url(&state, "", Some(href))
+            };
+            self.query.set(current_query());
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = (href, replace);
