@@ -1,13 +1,15 @@
 //! Creditdesk's web app: the pages, their components, the wire types and the server functions.
 //!
 //! The pages are rendered on the server and only their interactive parts hydrate: Leptos's
-//! islands. The frame (top bar, menu, live balances, bell) is one island and each page's content
-//! another, inside it, reading the account and the live balances from the frame's context. The
-//! router runs on the server only, so following a link loads the page; a page whose state is in
-//! its query string changes it through the browser's history (`components::address`). Each page
-//! is a server component holding its title and its island, so that the titles' code stays on the
-//! server too. What this buys is the wasm: about 60 KB gzip less on every first visit, the router
-//! and every static part of the pages being server code only (README, "Measurements").
+//! islands. The frame (top bar, menu, live balances, bell) is one island and each page's
+//! interactive parts are islands inside it, reading the account and the live balances from the
+//! frame's context; what never changes while a page is open (headings, the alerts list) is server
+//! code only. The router runs on the server only, so following a link loads the page; a page whose
+//! state is in its query string changes it through the browser's history (`components::address`).
+//! Each page is a server component holding its title and its islands, so that the titles' code
+//! stays on the server too. What this buys is the wasm: every island but Manage Customers' grid
+//! and the frame is lazy, a chunk of its own fetched by the pages that show it, and the main module
+//! every page loads holds only the frame, the grid and what they share (README, "Measurements").
 #![recursion_limit = "256"]
 
 pub mod components;

@@ -56,6 +56,7 @@ test('a customer sees a read-only view of its balance and transfers', async ({ p
   await expect(page).toHaveURL(/\/account$/);
   await expect(page.getByRole('heading', { name: 'Your account' })).toBeVisible();
   await expect(ownBalance(page)).toHaveText('30');
+  await expect(page.getByTestId('account-balance')).toHaveText('30');
   await expect(page.getByTestId('ledger-line')).toContainText(['Welcome credits']);
   await expect(page.getByRole('link', { name: 'Manage Customers' })).toHaveCount(0);
   await expect(page.getByRole('button', { name: /Add or remove credits/ })).toHaveCount(0);

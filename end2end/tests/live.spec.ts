@@ -32,6 +32,8 @@ test('a grant shows in the other window, and usage through the API in the grid',
 
   await expect(balanceOf(parent, 'Customer One')).toHaveText('22', LIVE);
   await expect(ownBalance(customer)).toHaveText('22', LIVE);
+  // The balance on its home page too.
+  await expect(customer.getByTestId('account-balance')).toHaveText('22', LIVE);
   await expect(ownBalance(parent)).toHaveText('70');
 });
 

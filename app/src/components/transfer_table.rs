@@ -7,14 +7,18 @@ use crate::components::error_note::ErrorNote;
 use crate::components::layout::leave_if_session_refused;
 use crate::components::own_account::OwnAccount;
 use crate::format::{Grouped, format_utc};
+use crate::hydrated::count_island;
 use crate::model::{AccountTransfer, TRANSFERS_PAGE};
 use crate::server_fns::account_transfers;
 use crate::wire::load;
 
-/// The signed-in account's latest transfers, reloaded after every transfer made on this page, with
-/// "Show older" below them.
-#[component]
-pub fn Transfers() -> impl IntoView {
+/// An island: the signed-in account's latest transfers, reloaded after every transfer made on the
+/// page (the frame's account says when), with "Show older" below them. Lazy, so that its code stays
+/// out of the main module, which every page loads: only Manage Customers and a customer's home
+/// show it.
+#[island(lazy)]
+pub fn RecentTransfers() -> impl IntoView {
+    count_island();
     let own = OwnAccount::expect();
     let lines = load(
         move || own.ledger_version.get(),

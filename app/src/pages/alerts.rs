@@ -12,40 +12,13 @@ use crate::format::format_utc;
 use crate::hydrated::count_island;
 use crate::model::Alert;
 use crate::server_fns::{alerts, mark_alerts_read};
-use crate::wire::load;
 
+/// The list is rendered on the server only: nothing in it changes while the page is open, so its
+/// code stays out of the wasm. The island marks the alerts read.
 #[component]
 pub fn AlertsPage() -> impl IntoView {
     view! {
         <Title text="Alerts" />
-        <AlertList />
-    }
-}
-
-/// The page's island: the list and its buttons.
-#[island(lazy)]
-fn AlertList() -> impl IntoView {
-    count_island();
-    let bell = AlertsBell::expect();
-    let list = load(|| (), |()| alerts());
-    let mark_read = Action::new(|newest: &i64| mark_alerts_read(*newest));
-    Effect::new(move |_| match list.get() {
-        Some(Ok(alerts)) => {
-            // Newest first: the first unread one is the newest of all that were not read.
-            if let Some(newest) = alerts.iter().find(|alert| alert.unread) {
-                mark_read.dispatch(newest.id);
-            }
-        }
-        Some(Err(error)) => leave_if_session_refused(&error),
-        None => {}
-    });
-    Effect::new(move |_| {
-        if let Some(Ok(())) = mark_read.value().get() {
-            bell.refresh();
-        }
-    });
-
-    view! {
         <div class="page-head">
             <h1>"Alerts"</h1>
             <p class="lede">
@@ -56,17 +29,43 @@ fn AlertList() -> impl IntoView {
             <header class="card-head">
                 <h2 id="alerts-title">"Latest alerts"</h2>
             </header>
-            <Transition fallback=|| view! { <p class="empty">"Loading alerts…"</p> }>
-                {move || Suspend::new(async move {
-                    match list.await {
+            <Suspense>
+                {Suspend::new(async move {
+                    match alerts().await {
                         Ok(alerts) if alerts.is_empty() => view! { <p class="empty">"No alerts yet."</p> }.into_any(),
-                        Ok(alerts) => view! { <AlertTable alerts /> }.into_any(),
+                        Ok(alerts) => {
+                            // Newest first: the first unread one is the newest of all that were not read.
+                            let newest_unread = alerts.iter().find(|alert| alert.unread).map(|alert| alert.id);
+                            view! {
+                                <AlertTable alerts />
+                                {newest_unread.map(|newest| view! { <MarkRead newest /> })}
+                            }
+                            .into_any()
+                        }
                         Err(error) => view! { <ErrorNote error /> }.into_any(),
                     }
                 })}
-            </Transition>
+            </Suspense>
         </section>
     }
+}
+
+/// The page's island: marks the alerts up to `newest` read once the page is shown, and has the bell
+/// read its count again.
+#[island(lazy)]
+fn MarkRead(newest: i64) -> impl IntoView {
+    count_island();
+    let bell = AlertsBell::expect();
+    let mark_read = Action::new(|newest: &i64| mark_alerts_read(*newest));
+    // An effect, so that it happens in the browser, once the page is shown.
+    Effect::new(move |_| {
+        mark_read.dispatch(newest);
+    });
+    Effect::new(move |_| match mark_read.value().get() {
+        Some(Ok(())) => bell.refresh(),
+        Some(Err(error)) => leave_if_session_refused(&error),
+        None => {}
+    });
 }
 
 #[component]

@@ -16,7 +16,7 @@ use crate::components::live::Live;
 use crate::components::own_account::OwnAccount;
 use crate::components::pager::{Pager, href};
 use crate::components::search_box::SearchBox;
-use crate::components::transfer_table::Transfers;
+use crate::components::transfer_table::RecentTransfers;
 use crate::format::{Grouped, utc_date};
 use crate::hydrated::count_island;
 use crate::model::{
@@ -36,11 +36,24 @@ fn grid_href(view: &SubAccountView) -> String {
 pub fn ManageCustomers() -> impl IntoView {
     view! {
         <Title text="Manage Customers" />
+        <div class="page-head">
+            <h1>"Manage Customers"</h1>
+            <p class="lede">"Give credits to your resellers and customers, or take them back."</p>
+        </div>
         <SubAccounts />
+        <section class="card" aria-labelledby="recent-transfers-title">
+            <header class="card-head">
+                <h2 id="recent-transfers-title">"Recent transfers"</h2>
+                <a class="card-link" href="/transfers">"All transfers"</a>
+            </header>
+            <RecentTransfers />
+        </section>
     }
 }
 
-/// The page's island: the grid follows the address, and every row's pop-ups and buttons work on it.
+/// The page's main island: the grid follows the address, and every row's pop-ups and buttons work
+/// on it. It is in the main module, which every page loads (a lazy island's code comes in many
+/// small chunks, which weigh more).
 #[island]
 fn SubAccounts() -> impl IntoView {
     count_island();
@@ -56,10 +69,6 @@ fn SubAccounts() -> impl IntoView {
     let open = RwSignal::new(None::<Open>);
 
     view! {
-        <div class="page-head">
-            <h1>"Manage Customers"</h1>
-            <p class="lede">"Give credits to your resellers and customers, or take them back."</p>
-        </div>
         <section class="card" aria-labelledby="sub-accounts-title">
             <header class="card-head">
                 <h2 id="sub-accounts-title">"Sub-accounts"</h2>
@@ -81,13 +90,6 @@ fn SubAccounts() -> impl IntoView {
                     }
                 })}
             </Transition>
-        </section>
-        <section class="card" aria-labelledby="recent-transfers-title">
-            <header class="card-head">
-                <h2 id="recent-transfers-title">"Recent transfers"</h2>
-                <a class="card-link" href="/transfers">"All transfers"</a>
-            </header>
-            <Transfers />
         </section>
     }
 }
