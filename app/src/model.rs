@@ -544,10 +544,11 @@ pub struct NewApiKey {
     pub scopes: Vec<ApiScope>,
 }
 
-/// A key just made: the only answer that carries the key itself.
+/// A key just made: the only answer that carries the key itself. Its name is all the page shows
+/// with it; the list is read again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreatedApiKey {
-    pub key: ApiKeySummary,
+    pub name: String,
     pub secret: String,
 }
 

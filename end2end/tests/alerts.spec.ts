@@ -1,5 +1,5 @@
 import type { Locator, Page } from '@playwright/test';
-import { test, expect, signIn, hydrated, balanceOf, transfer } from './fixtures';
+import { test, expect, signIn, signOut, hydrated, balanceOf, transfer } from './fixtures';
 
 /** Opens the alert settings pop-up of a row; returns the dialog once the rules in force are shown. */
 async function openAlertSettings(page: Page, name: string): Promise<Locator> {
@@ -119,5 +119,41 @@ test.describe('Webhooks', () => {
 
     await page.getByRole('button', { name: 'Remove' }).click();
     await expect(page.getByText('No webhook yet: events are not sent anywhere.')).toBeVisible();
+  });
+
+  test('a delivery that failed is sent again at once', async ({ page, creditdesk }) => {
+    // Customer One's webhook points at a closed port, so its delivery fails; the next retry would
+    // wait 10 s (WEBHOOK_RETRY_BASE_MS), Send again makes it now.
+    await signIn(page, creditdesk, 'customer1');
+    await page.goto(`${creditdesk.baseURL}/webhooks`);
+    await hydrated(page);
+    await page.getByLabel('Webhook URL').fill('http://localhost:9/creditdesk');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(page.getByTestId('webhook-secret')).toBeVisible();
+    await signOut(page);
+
+    await signIn(page, creditdesk, 'direct');
+    await transfer(page, 'Customer One', '30', 'For the webhook');
+    await signOut(page);
+
+    await signIn(page, creditdesk, 'customer1');
+    await page.goto(`${creditdesk.baseURL}/webhooks`);
+    await hydrated(page);
+    const attempts = page.getByTestId('attempt-row');
+    await expect(async () => {
+      await page.reload();
+      await expect(attempts).toHaveCount(1, { timeout: 500 });
+    }).toPass({ timeout: 10_000 });
+    await hydrated(page);
+    const delivery = page.getByTestId('delivery-row');
+    await expect(delivery).toHaveCount(1);
+    await expect(delivery).toContainText('1');
+
+    await delivery.getByRole('button', { name: /^Send again / }).click();
+    await expect(page.getByRole('alert')).toHaveCount(0);
+    await expect(async () => {
+      await page.reload();
+      await expect(attempts).toHaveCount(2, { timeout: 500 });
+    }).toPass({ timeout: 5_000 });
   });
 });

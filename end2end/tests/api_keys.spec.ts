@@ -8,11 +8,32 @@ test.describe('API keys', () => {
     await hydrated(page);
     await expect(page.getByRole('heading', { name: 'API keys', level: 1 })).toBeVisible();
 
-    await page.getByLabel('Name', { exact: true }).fill('Billing');
+    // A refusal says why and marks its field; the form keeps what was typed.
+    const name = page.getByLabel('Name', { exact: true });
+    const scopes = page.getByRole('group', { name: 'Scopes' });
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await expect(page.getByRole('alert')).toHaveText('Enter a name');
+    await expect(name).toHaveAttribute('aria-invalid', 'true');
+    await name.fill('Billing');
+    await page.getByRole('checkbox', { name: /^read/ }).uncheck();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await expect(page.getByRole('alert')).toHaveText('Choose at least one scope');
+    await expect(scopes).toHaveAttribute('aria-invalid', 'true');
+    await expect(name).toHaveAttribute('aria-invalid', 'false');
+    await expect(name).toHaveValue('Billing');
+    await expect(page.getByTestId('api-key-row')).toHaveCount(0);
+
+    await page.getByRole('checkbox', { name: /^read/ }).check();
     await page.getByRole('checkbox', { name: /^transfer/ }).check();
     await page.getByRole('button', { name: 'Create key' }).click();
     const shown = page.getByTestId('new-api-key');
     await expect(shown).toHaveText(/^cdk_[0-9a-f]{64}$/);
+    await expect(page.getByRole('main').getByRole('status')).toContainText('Your new key “Billing”');
+    await expect(page.getByRole('alert')).toHaveCount(0);
+    await expect(scopes).toHaveAttribute('aria-invalid', 'false');
+    // The form is empty again, ready for the next key.
+    await expect(name).toHaveValue('');
+    await expect(page.getByRole('checkbox', { name: /^transfer/ })).not.toBeChecked();
     const key = (await shown.textContent())!;
     const row = page.getByTestId('api-key-row').filter({ hasText: 'Billing' });
     await expect(row).toContainText('read, transfer');

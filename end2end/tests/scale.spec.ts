@@ -84,18 +84,28 @@ test.describe('The transfers page', () => {
     await expect(grant).toContainText('June order');
     await expect(page.getByRole('img', { name: /^Balance from \d{4}-\d{2}-\d{2} to \d{4}-\d{2}-\d{2}: 30 credits at the end/ })).toBeVisible();
 
-    // The top bar leads to the signed-in account's own transfers; the filters live in the URL.
+    // The top bar leads to the signed-in account's own transfers; the filters live in the URL, and
+    // each change loads the page with them (the defaults left out of the URL).
     await page.getByRole('link', { name: 'Transfers', exact: true }).click();
     await expect(page).toHaveURL(/\/transfers$/);
+    await hydrated(page);
     await expect(page.getByTestId('ledger-line')).toHaveCount(4);
     await page.getByLabel('Type').selectOption('top_up');
-    await expect(page).toHaveURL(/kind=top_up/);
+    await expect(page).toHaveURL(/\/transfers\?kind=top_up$/);
     await expect(page.getByTestId('ledger-line')).toHaveCount(1);
+    await hydrated(page);
+    await expect(page.getByLabel('Type')).toHaveValue('top_up');
     await page.getByLabel('Type').selectOption('');
+    await expect(page).toHaveURL(/\/transfers$/);
+    await hydrated(page);
     await page.getByLabel('Search notes').fill('june');
-    await expect(page).toHaveURL(/note=june/);
+    await page.getByLabel('Search notes').press('Enter');
+    await expect(page).toHaveURL(/\/transfers\?note=june$/);
     await expect(page.getByTestId('ledger-line')).toHaveCount(3);
+    await hydrated(page);
+    await expect(page.getByLabel('Search notes')).toHaveValue('june');
     await page.getByLabel('From', { exact: true }).fill('2999-01-01');
+    await expect(page).toHaveURL(/\/transfers\?from=2999-01-01&note=june$/);
     await expect(page.getByText('No transfers match these filters.')).toBeVisible();
     await page.goBack();
     await expect(page.getByTestId('ledger-line')).toHaveCount(3);

@@ -1,6 +1,6 @@
 //! The page's address as the islands see it. Pages are islands (`app/src/lib.rs` says why), so the
-//! router runs on the server only: a page whose state is in its query string (Manage Customers,
-//! Transfers) reads it here, from the request on the server and from the address bar in the
+//! router runs on the server only: an island whose state is in the page's query string (Manage
+//! Customers' grid) reads it here, from the request on the server and from the address bar in the
 //! browser, and changes it through the browser's history, without a page load. Back and Forward
 //! come back through `popstate`.
 

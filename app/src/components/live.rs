@@ -1,6 +1,6 @@
 //! Live balances in the browser: the server's event stream (`/events`) read with gloo-net's
-//! `EventSource`, kept as the newest balance seen per account. The top bar, the grid and the
-//! transfers page read it; the receipts of transfers made here go into it too, so that whichever
+//! `EventSource`, kept as the newest balance seen per account. The top bar, the grid and a
+//! customer's home read it; the receipts of transfers made here go into it too, so that whichever
 //! of a receipt and an event is newer (by transfer id) wins, in whatever order they arrive.
 
 use leptos::prelude::*;

@@ -15,4 +15,5 @@ pub mod modal;
 pub mod own_account;
 pub mod pager;
 pub mod search_box;
+pub mod server_html;
 pub mod transfer_table;

@@ -280,7 +280,7 @@ pub async fn create_api_key(key: NewApiKey) -> Result<CreatedApiKey, AppError> {
         .await?;
     Ok(CreatedApiKey {
         secret: made.secret.expose().to_owned(),
-        key: made.key.into(),
+        name: made.key.name,
     })
 }
 
