@@ -14,6 +14,7 @@ test.describe('API keys', () => {
     await page.getByRole('button', { name: 'Create key' }).click();
     await expect(page.getByRole('alert')).toHaveText('Enter a name');
     await expect(name).toHaveAttribute('aria-invalid', 'true');
+    await expect(name).toHaveCSS('border-color', 'rgb(192, 52, 43)');
     await name.fill('Billing');
     await page.getByRole('checkbox', { name: /^read/ }).uncheck();
     await page.getByRole('button', { name: 'Create key' }).click();
