@@ -41,9 +41,13 @@ pub fn TransfersPage() -> impl IntoView {
         <Title text="Transfers" />
         <Suspense>
             {Suspend::new(async move {
-                // The chart follows the filters, not the page.
-                let chart = balance_history(view.at(None)).await;
-                match transfer_page(view.clone()).await {
+                // Read side by side; the chart follows the filters, not the page.
+                let (list, chart) = futures_util::future::join(
+                    transfer_page(view.clone()),
+                    balance_history(view.at(None)),
+                )
+                .await;
+                match list {
                     Ok(list) => view! { <Transfers view list chart=chart.ok() /> }.into_any(),
                     Err(error) => view! {
                         <div class="page-head">
